@@ -1,0 +1,1 @@
+//! Safe tar in/out (placeholder until the archive module lands).
