@@ -7,5 +7,7 @@ pub mod archive;
 pub mod digest;
 pub mod error;
 pub mod safefs;
+pub mod store;
+pub mod types;
 
 pub use error::{Error, ErrorKind, Result};

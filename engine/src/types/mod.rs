@@ -1,0 +1,70 @@
+//! The wire JSON of Docker's Engine API, as the engine's own serde types (ARCHITECTURE.md rule 2:
+//! one schema). The HTTP body, the C `const char *json`, the Python dict and the JS object are these
+//! documents; option structs are never declared twice.
+
+pub mod config;
+pub mod image;
+pub mod message;
+pub mod system;
+
+pub use config::{ContainerConfig, HealthConfig, History, ImageConfig, RootFs};
+pub use image::*;
+pub use message::{JsonMessage, Progress, ProgressDetail};
+pub use system::{OpenOptions, SystemInfo, SystemVersion};
+
+/// RFC 3339 with nanoseconds in UTC, as Docker writes `created`.
+pub fn rfc3339_nanos(t: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_nanos(t).to_string()
+}
+
+/// Parse an RFC 3339 timestamp (any fraction, `Z` or `±HH:MM`) to Unix seconds; 0 when absent or
+/// malformed (Docker shows such images as created at the epoch).
+pub fn unix_seconds(rfc3339: Option<&str>) -> i64 {
+    rfc3339.and_then(parse_rfc3339).unwrap_or(0)
+}
+
+fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' => 0,
+        sign @ (b'+' | b'-') => {
+            let o = num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60;
+            if *sign == b'+' { o } else { -o }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    Some(days * 86400 + hh * 3600 + mm * 60 + ss - offset)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn time_round_trip() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::new(1_700_000_000, 123);
+        let s = super::rfc3339_nanos(t);
+        assert_eq!(s, "2023-11-14T22:13:20.000000123Z");
+        assert_eq!(super::unix_seconds(Some(&s)), 1_700_000_000);
+        assert_eq!(super::unix_seconds(Some("2013-06-03T10:00:00-07:00")), 1370278800);
+        assert_eq!(super::unix_seconds(None), 0);
+    }
+}
