@@ -24,6 +24,8 @@ mod stats;
 mod v1;
 mod v2;
 
+#[cfg(test)]
+mod tests;
 
 pub use devices::{Access, DevicePolicy, DeviceRule, DeviceType, Exception};
 pub use resources::{parse_memory, DeviceMapping, Resources};
