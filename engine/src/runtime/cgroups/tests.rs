@@ -766,6 +766,9 @@ fn limits_become_these_files() {
 fn cpu_shares_convert_to_weight_as_runc() {
     assert_eq!(v2::cpu_shares_to_weight(0), 0);
     assert_eq!(v2::cpu_shares_to_weight(2), 1);
+    assert_eq!(v2::cpu_shares_to_weight(1), 1);
+    assert_eq!(v2::cpu_shares_to_weight(3), 2);
+    assert_eq!(v2::cpu_shares_to_weight(262_143), 10_000);
     assert_eq!(v2::cpu_shares_to_weight(1024), 100);
     assert_eq!(v2::cpu_shares_to_weight(262_144), 10_000);
     let mut last = 0;
