@@ -1,0 +1,3 @@
+//! The container runtime: namespaces, mounts, rootfs, cgroups, capabilities, seccomp, process launch.
+
+pub mod cgroups;
