@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod digest;
 pub mod error;
+pub mod runtime;
 pub mod safefs;
 pub mod store;
 pub mod types;
