@@ -6,3 +6,4 @@
 //! and the container's init only apply it, right before `execve`.
 
 pub mod caps;
+pub mod seccomp;
