@@ -335,8 +335,9 @@ fn step_err(step: &'static str, cap: Option<u8>, e: rustix::io::Errno) -> io::Er
 /// 3. clear the ambient set (`PR_CAP_AMBIENT_CLEAR_ALL`);
 /// 4. `capset` v3: inheritable = ∅, permitted = effective = `set`.
 ///
-/// The same for root and non-root users, as moby does since 24.0.6/25.0 (moby#45511, which undid
-/// the 18.04 change moby#36587 that emptied permitted/effective for non-root users): the spec asks
+/// The same for root and non-root users, as moby does since moby#45511 (2023; in 25.0, backported
+/// to 24.0 as moby#46221), which undid moby#36587 (2018) that emptied permitted/effective in the
+/// spec for non-root users — "moby ≥ 20.10 leaves them empty" is no longer true. The spec asks
 /// for permitted = effective = bounding = the set whatever the user, and `execve` decides. For uid 0
 /// the exec'd program gets permitted = effective = the bounding set; for another uid, with no file
 /// capabilities and an empty ambient set, permitted and effective become empty while the bounding
