@@ -1,1 +1,3 @@
-//! Safe tar in/out (placeholder until the archive module lands).
+//! Safe tar in/out (work in progress).
+pub mod compress;
+pub mod tar;
