@@ -1,3 +1,9 @@
 //! Safe tar in/out (work in progress).
 pub mod compress;
+pub mod layer;
+pub mod split;
 pub mod tar;
+
+pub use compress::Compression;
+pub use layer::{apply_layer, untar, AppliedLayer, ApplyOptions, UntarOptions};
+pub use split::{reassemble, reassemble_to_file, reassemble_verified};
