@@ -400,7 +400,8 @@ impl<'a> Extractor<'a> {
         }
         rustix::fs::mknodat(&parent.fd, target, FileType::CharacterDevice, Mode::empty(), 0).ctx("create whiteout")?;
         let (uid, gid) = self.owner(h)?;
-        rustix::fs::chownat(&parent.fd, target, Some(uid), Some(gid), AtFlags::SYMLINK_NOFOLLOW).ctx("chown whiteout")
+        rustix::fs::chownat(&parent.fd, target, Some(uid), Some(gid), AtFlags::SYMLINK_NOFOLLOW).ctx("chown whiteout")?;
+        rustix::fs::utimensat(&parent.fd, target, &times(h.mtime), AtFlags::SYMLINK_NOFOLLOW).ctx("set whiteout times")
     }
 
     /// Run `create`; if the name is taken, keep an existing directory for a directory entry
