@@ -18,6 +18,7 @@ use crate::digest::{BackgroundHasher, Digest};
 use crate::error::{Error, IoContext, Result};
 use crate::safefs::RootDir;
 use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -244,7 +245,7 @@ pub fn reassemble_verified(layer_dir: &Path, diff_id: &Digest, out: &mut dyn Wri
 /// [`reassemble`] into a regular file, at its current position: payloads are copied in the kernel
 /// (`copy_file_range`) and long zero runs at the end of the file become holes.
 pub fn reassemble_to_file(layer_dir: &Path, out: &File) -> Result<u64> {
-    let mut sink = FileSink { out: BufWriter::with_capacity(IO_BUFFER, out), copy: true };
+    let mut sink = FileSink { out: BufWriter::with_capacity(IO_BUFFER, out), buf: vec![0u8; IO_BUFFER], copy: true };
     let n = run(layer_dir, &mut sink)?;
     sink.out.flush().ctx("writing layer tar")?;
     Ok(n)
@@ -350,6 +351,7 @@ impl Sink for StreamSink<'_> {
 
 struct FileSink<'a> {
     out: BufWriter<&'a File>,
+    buf: Vec<u8>,
     /// Cleared once the kernel says it cannot copy between these files.
     copy: bool,
 }
@@ -371,38 +373,38 @@ impl Sink for FileSink<'_> {
                 return Ok(());
             }
         }
-        let zeros = zero_buffer();
         let mut left = n;
         while left > 0 {
-            let k = zeros.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            self.out.write_all(&zeros[..k]).ctx("writing layer tar")?;
+            let k = self.buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            self.buf[..k].fill(0);
+            self.out.write_all(&self.buf[..k]).ctx("writing layer tar")?;
             left -= k as u64;
         }
         Ok(())
     }
 
     fn file(&mut self, f: &File, n: u64, name: &Path) -> Result<()> {
-        self.out.flush().ctx("writing layer tar")?;
-        let out = *self.out.get_ref();
         let mut off = 0u64;
-        while self.copy && off < n {
-            let want = usize::try_from(n - off).unwrap_or(usize::MAX).min(1 << 30);
-            match rustix::fs::copy_file_range(f, Some(&mut off), out, None, want) {
-                Ok(0) => return Err(short_file(name)),
-                Ok(_) => {}
-                Err(rustix::io::Errno::INTR) => {}
-                // Not between these files (other filesystems, old kernels): copy by hand.
-                Err(rustix::io::Errno::XDEV | rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS | rustix::io::Errno::OPNOTSUPP) => {
-                    self.copy = false
+        // Small payloads go through the buffer: a flush per file costs more than the copy.
+        if self.copy && n >= IO_BUFFER as u64 {
+            self.out.flush().ctx("writing layer tar")?;
+            let out = *self.out.get_ref();
+            while off < n {
+                let want = usize::try_from(n - off).unwrap_or(usize::MAX).min(1 << 30);
+                match rustix::fs::copy_file_range(f, Some(&mut off), out, None, want) {
+                    Ok(0) => return Err(short_file(name)),
+                    Ok(_) | Err(Errno::INTR) => {}
+                    // Not between these files (other filesystems, old kernels): copy by hand.
+                    Err(Errno::XDEV | Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {
+                        self.copy = false;
+                        break;
+                    }
+                    Err(e) => return Err(Error::io("copying into layer tar", e)),
                 }
-                Err(e) => return Err(Error::io("copying into layer tar", e)),
             }
         }
-        if off < n {
-            let out = &mut self.out;
-            copy_through(f, off, n, name, &mut vec![0u8; IO_BUFFER], |b| out.write_all(b).ctx("writing layer tar"))?;
-        }
-        Ok(())
+        let out = &mut self.out;
+        copy_through(f, off, n, name, &mut self.buf, |b| out.write_all(b).ctx("writing layer tar"))
     }
 }
 
