@@ -232,8 +232,7 @@ fn matrix(mode: Mode) {
     let all = cases(probe.path(), probe.path(), "dest");
     assert_eq!(all.len(), 37, "28 matrix cases, 3 CVE cases, 6 with in-root targets");
     let mut breaches = Vec::new();
-    for i in 0..all.len() {
-        let name = all[i].0;
+    for (i, &(name, _)) in all.iter().enumerate() {
         let outcome = run(mode, name, |victim, parent, root| cases(victim, parent, root).swap_remove(i).1);
         match outcome {
             Ok(what) => eprintln!("{mode:?} {name:<28} {what}"),

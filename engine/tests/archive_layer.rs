@@ -16,7 +16,7 @@ fn sh(script: &str) {
 fn make_tree(src: &Path) {
     make_nodes(src);
     for (file, name, value) in [("dir/file.txt", "user.test", "hello"), ("random.bin", "trusted.foo", "bar"), ("dir", "user.dir", "yes")] {
-        rustix::fs::lsetxattr(&src.join(file), name, value.as_bytes(), rustix::fs::XattrFlags::empty()).unwrap();
+        rustix::fs::lsetxattr(src.join(file), name, value.as_bytes(), rustix::fs::XattrFlags::empty()).unwrap();
     }
     sh(&format!(
         "cd {} && find . -depth -exec touch -h -d '@1600000000.25' {{}} + && touch -d '@1500000000' dir/file.txt && touch -d '@1400000000' dir",
@@ -286,7 +286,7 @@ fn duplicates_and_replacements_reassemble_exactly() {
     assert_eq!(std::fs::read(d.join("h")).unwrap(), b"new h");
     assert!(is_whiteout(&d.join("h2")) && is_whiteout(&d.join("e")));
     assert!(!d.join(".wh..wh.plnk").exists());
-    let opaque = rustix::fs::lgetxattr(&d.join("p"), "trusted.overlay.opaque", &mut [0u8; 4][..]).unwrap();
+    let opaque = rustix::fs::lgetxattr(d.join("p"), "trusted.overlay.opaque", &mut [0u8; 4][..]).unwrap();
     assert_eq!(opaque, 1);
     assert_eq!(std::fs::metadata(&d).unwrap().mode() & 0o7777, 0o750);
     assert!(std::fs::read_dir(staging.join("dup")).unwrap().count() >= 4);
@@ -315,8 +315,8 @@ fn upper_dir_commits_to_whiteouts_and_back() {
         "#,
         upper.display()
     ));
-    rustix::fs::lsetxattr(&upper.join("opq"), "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty()).unwrap();
-    rustix::fs::lsetxattr(&upper.join("keep/f"), "user.k", b"v", rustix::fs::XattrFlags::empty()).unwrap();
+    rustix::fs::lsetxattr(upper.join("opq"), "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty()).unwrap();
+    rustix::fs::lsetxattr(upper.join("keep/f"), "user.k", b"v", rustix::fs::XattrFlags::empty()).unwrap();
     sh(&format!("cd {} && find . -exec touch -h -d @1600000000 {{}} +", upper.display()));
 
     let root = RootDir::open(&upper).unwrap();

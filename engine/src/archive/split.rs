@@ -476,11 +476,13 @@ fn run(layer_dir: &Path, sink: &mut dyn Sink) -> Result<u64> {
             FILE => {
                 let id = get_varint(&mut records).ok_or_else(corrupt)?;
                 let (path, size) = files.get(id as usize).ok_or_else(corrupt)?;
-                let f = File::from(
-                    layer
-                        .open_in(path, OFlags::RDONLY | OFlags::NOFOLLOW, Mode::empty())
-                        .ctx(format_args!("open layer file {}", path.display()))?,
-                );
+                let f = match layer.open_in(path, OFlags::RDONLY | OFlags::NOFOLLOW, Mode::empty()) {
+                    Ok(fd) => File::from(fd),
+                    Err(Errno::NOENT) => {
+                        return Err(Error::corrupt(format!("layer file {} is missing", path.display())))
+                    }
+                    Err(e) => return Err(Error::io(format_args!("open layer file {}", path.display()), e)),
+                };
                 sink.file(&f, *size, path)?;
                 total += size;
             }

@@ -5,7 +5,9 @@
 //! (as Docker's archive package). Every node is reached through the fd of its parent, opened
 //! without following the last component, so a symlink swapped in while we walk (a running
 //! container) cannot redirect a read outside the root. Files that change size while being read
-//! are cut or zero-filled to the size first seen, so the archive stays well-formed.
+//! are cut or zero-filled to the size first seen, so the archive stays well-formed. xattrs are
+//! those of regular files and directories (the nodes we can open), less overlayfs' own and the
+//! host's SELinux label; sockets are skipped, as GNU tar does.
 
 use super::tar::{self, Header, Kind};
 use crate::error::{Error, IoContext, Result};
@@ -60,8 +62,9 @@ pub fn write_tree(root: &RootDir, rel: &Path, out: &mut dyn Write, opts: &WriteO
             w.children(&dir, &[])?;
         }
     }
+    // finish() adds the end-of-archive blocks and flushes.
     let written = w.tar.written() + 2 * tar::BLOCK as u64;
-    w.tar.finish()?.flush().ctx("writing tar stream")?;
+    w.tar.finish()?;
     Ok(written)
 }
 
@@ -115,15 +118,14 @@ impl TreeWriter<'_> {
             FileType::Socket | FileType::Unknown => return Ok(true), // tar cannot hold them
             _ => {}
         }
+        let key = (st.st_dev, st.st_ino);
         if st.st_nlink > 1 {
-            let key = (st.st_dev, st.st_ino);
             if let Some(first) = self.links.get(&key) {
                 h.kind = Kind::Link;
                 h.link = first.clone();
                 self.tar.append(&h, io::empty())?;
                 return Ok(true);
             }
-            self.links.insert(key, h.path.clone());
         }
         match ft {
             FileType::RegularFile => {
@@ -168,6 +170,9 @@ impl TreeWriter<'_> {
                 self.tar.append(&h, io::empty())?;
             }
             _ => unreachable!("directories, sockets and unknown kinds are handled above"),
+        }
+        if st.st_nlink > 1 {
+            self.links.insert(key, h.path);
         }
         Ok(true)
     }
