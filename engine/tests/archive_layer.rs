@@ -355,6 +355,27 @@ fn upper_dir_commits_to_whiteouts_and_back() {
     assert_eq!(rd.next_entry().unwrap().unwrap().header.path, b"copy/f");
 }
 
+#[test]
+fn a_tar_cannot_fake_overlay_metadata() {
+    let t = tempfile::tempdir().unwrap();
+    let xattrs = vec![
+        (b"trusted.overlay.opaque".to_vec(), b"y".to_vec()),
+        (b"trusted.overlay.redirect".to_vec(), b"/elsewhere".to_vec()),
+        (b"user.kept".to_vec(), b"1".to_vec()),
+    ];
+    let tar = build(&[(Header { xattrs: xattrs.clone(), ..h("d/", Kind::Dir) }, Vec::new()), {
+        let (hd, data) = reg("d/f", b"x");
+        (Header { xattrs, ..hd }, data)
+    }]);
+    let staging = t.path().join("layer");
+    apply_bytes(&tar, &staging).unwrap();
+    for p in ["d", "d/f"] {
+        let got = xattrs_of(&staging.join("diff").join(p));
+        assert_eq!(got, vec![("user.kept".to_string(), "1".to_string())], "{p}");
+    }
+    assert!(reassembled(&staging) == tar);
+}
+
 fn expect_invalid(tar: &[u8], what: &str) {
     let t = tempfile::tempdir().unwrap();
     let e = apply_bytes(tar, t.path()).unwrap_err();

@@ -931,6 +931,30 @@ mod tests {
     }
 
     #[test]
+    fn corrupted_archives_never_panic() {
+        let mut x = entry("x", Kind::Regular, &[5u8; 700]).0;
+        x.xattrs = vec![(b"user.a".to_vec(), b"b".to_vec())];
+        x.path = "p/".repeat(80).into_bytes();
+        let good = build(&[(x, vec![5u8; 700]), entry("d/", Kind::Dir, b""), entry("z", Kind::Regular, b"z")]);
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let mut bad = good.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % bad.len() as u64) as usize;
+                bad[at] = next() as u8;
+            }
+            let cut = if next() % 4 == 0 { (next() % bad.len() as u64) as usize } else { bad.len() };
+            let _ = read_all(&bad[..cut]);
+        }
+    }
+
+    #[test]
     fn gnu_sparse_is_unsupported() {
         let (h, _) = entry("s", Kind::Other(b'S'), b"");
         let tar = build(&[(h, Vec::new())]);
