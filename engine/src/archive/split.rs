@@ -242,8 +242,9 @@ pub fn reassemble_verified(layer_dir: &Path, diff_id: &Digest, out: &mut dyn Wri
     }
 }
 
-/// [`reassemble`] into a regular file, at its current position: payloads are copied in the kernel
-/// (`copy_file_range`) and long zero runs at the end of the file become holes.
+/// [`reassemble`] into a regular file, at its current position: payloads of 1 MiB or more are
+/// copied in the kernel (`copy_file_range`), and long zero runs at the end of the file become
+/// holes (an 8 GiB zero tail costs no disk).
 pub fn reassemble_to_file(layer_dir: &Path, out: &File) -> Result<u64> {
     let mut sink = FileSink { out: BufWriter::with_capacity(IO_BUFFER, out), buf: vec![0u8; IO_BUFFER], copy: true };
     let n = run(layer_dir, &mut sink)?;
@@ -257,10 +258,6 @@ trait Sink {
     fn zeros(&mut self, n: u64) -> Result<()>;
     /// Exactly `n` bytes from the start of `f`.
     fn file(&mut self, f: &File, n: u64, name: &Path) -> Result<()>;
-}
-
-fn zero_buffer() -> Vec<u8> {
-    vec![0u8; IO_BUFFER] // calloc: untouched zero pages cost no memory
 }
 
 fn short_file(name: &Path) -> Error {
@@ -320,7 +317,7 @@ impl<'a> StreamSink<'a> {
         StreamSink {
             out: BufWriter::with_capacity(IO_BUFFER, HashingWriter { out, hasher }),
             buf: vec![0u8; IO_BUFFER],
-            zeros: zero_buffer(),
+            zeros: vec![0u8; IO_BUFFER], // calloc: untouched zero pages cost no memory
         }
     }
 
