@@ -19,13 +19,15 @@ use std::path::{Component, Path, PathBuf};
 /// Normalise a path found in an archive, a manifest or a request into a relative path with no
 /// `.`/`..`/empty components. A leading `/` is ignored (entries are relative to their root, as tar
 /// and Docker treat them), and `..` that climbs above the root is clamped at the root the way
-/// `filepath.Clean("/" + p)` does when `absolute_ok`; otherwise it is refused.
-pub fn clean_path(p: &str, clamp_dotdot: bool) -> Result<PathBuf> {
-    if p.contains('\0') {
+/// `filepath.Clean("/" + p)` does when `clamp_dotdot`; otherwise it is refused. Names need not be
+/// UTF-8 (tar entry names are bytes).
+pub fn clean_path(p: impl AsRef<Path>, clamp_dotdot: bool) -> Result<PathBuf> {
+    let p = p.as_ref();
+    if p.as_os_str().as_encoded_bytes().contains(&0) {
         return Err(Error::invalid(format!("invalid path {p:?}: contains NUL")));
     }
     let mut out: Vec<&std::ffi::OsStr> = Vec::new();
-    for c in Path::new(p).components() {
+    for c in p.components() {
         match c {
             Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
             Component::ParentDir => {
@@ -53,5 +55,8 @@ mod tests {
         assert!(clean_path("a/../../x", false).is_err());
         assert_eq!(clean_path("/../victim/x", true).unwrap(), PathBuf::from("victim/x"));
         assert_eq!(clean_path(".", false).unwrap(), PathBuf::from(""));
+        use std::os::unix::ffi::OsStrExt;
+        let raw = Path::new(std::ffi::OsStr::from_bytes(b"/a/\xff/../b"));
+        assert_eq!(clean_path(raw, false).unwrap(), PathBuf::from("a/b"));
     }
 }
