@@ -5,3 +5,4 @@
 //! the context upload) comes with the build issue and will use both.
 
 pub mod dockerfile;
+pub mod ignore;
