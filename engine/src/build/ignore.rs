@@ -62,7 +62,10 @@ enum Elem {
     /// `**` at the end after a wildcard: `.*`.
     DotStar,
     /// `[...]`.
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
     /// An unescaped `^`, which Docker's regular expression reads as "start of the path".
     Caret,
 }
@@ -76,7 +79,9 @@ impl DockerIgnore {
             let line = line.strip_suffix('\n').unwrap_or(line);
             let line = line.strip_suffix('\r').unwrap_or(line);
             if line.len() > 65535 {
-                return Err(Error::invalid("error reading .dockerignore: bufio.Scanner: token too long"));
+                return Err(Error::invalid(
+                    "error reading .dockerignore: bufio.Scanner: token too long",
+                ));
             }
             if line.starts_with('#') {
                 continue;
@@ -96,7 +101,11 @@ impl DockerIgnore {
                     cleaned.remove(0);
                 }
             }
-            patterns.push(if invert { format!("!{cleaned}") } else { cleaned });
+            patterns.push(if invert {
+                format!("!{cleaned}")
+            } else {
+                cleaned
+            });
         }
         DockerIgnore::from_patterns(&patterns)
     }
@@ -120,14 +129,27 @@ impl DockerIgnore {
             }
             validate(&p)?;
             let kind = compile(&p)?;
-            out.push(Pattern { text: p, exclusion, kind });
+            out.push(Pattern {
+                text: p,
+                exclusion,
+                kind,
+            });
         }
         Ok(DockerIgnore { patterns: out })
     }
 
     /// The patterns in Docker's form (`!` before exceptions).
     pub fn patterns(&self) -> Vec<String> {
-        self.patterns.iter().map(|p| if p.exclusion { format!("!{}", p.text) } else { p.text.clone() }).collect()
+        self.patterns
+            .iter()
+            .map(|p| {
+                if p.exclusion {
+                    format!("!{}", p.text)
+                } else {
+                    p.text.clone()
+                }
+            })
+            .collect()
     }
 
     /// No patterns at all.
@@ -195,7 +217,11 @@ impl DockerIgnore {
         let mut out = self.clone();
         for name in [".dockerignore".to_string(), clean_path(dockerfile)] {
             if out.matches(&name) {
-                out.patterns.push(Pattern { text: name.clone(), exclusion: true, kind: Kind::Exact });
+                out.patterns.push(Pattern {
+                    text: name.clone(),
+                    exclusion: true,
+                    kind: Kind::Exact,
+                });
             }
         }
         out
@@ -204,7 +230,10 @@ impl DockerIgnore {
     /// The daemon side: which of `.dockerignore` and `dockerfile` these (original) patterns
     /// exclude, to be removed from the context once read.
     pub fn excluded_build_files(&self, dockerfile: &str) -> Vec<String> {
-        [".dockerignore".to_string(), clean_path(dockerfile)].into_iter().filter(|f| self.matches(f)).collect()
+        [".dockerignore".to_string(), clean_path(dockerfile)]
+            .into_iter()
+            .filter(|f| self.matches(f))
+            .collect()
     }
 }
 
@@ -221,9 +250,12 @@ impl Pattern {
             Kind::Exact => path == self.text,
             Kind::Prefix(prefix) => path.starts_with(prefix.as_str()),
             Kind::Suffix(suffix) => {
-                path.ends_with(suffix.as_str()) || suffix.strip_prefix('/').is_some_and(|s| path == s)
+                path.ends_with(suffix.as_str())
+                    || suffix.strip_prefix('/').is_some_and(|s| path == s)
             }
-            Kind::Regex(elems) => nfa_run(elems, path).is_some_and(|states| states.contains(&(elems.len(), false))),
+            Kind::Regex(elems) => {
+                nfa_run(elems, path).is_some_and(|states| states.contains(&(elems.len(), false)))
+            }
         }
     }
 
@@ -278,7 +310,11 @@ fn parse_class(chars: &[char], start: usize) -> Option<(Elem, usize)> {
         if c == '-' || c == ']' {
             return None;
         }
-        let (c, next) = if c == '\\' { (*chars.get(i + 1)?, i + 2) } else { (c, i + 1) };
+        let (c, next) = if c == '\\' {
+            (*chars.get(i + 1)?, i + 2)
+        } else {
+            (c, i + 1)
+        };
         if next >= chars.len() {
             return None;
         }
@@ -358,7 +394,8 @@ fn compile(p: &str) -> Result<Kind> {
                 None => elems.push(Elem::Lit('\\')),
             },
             '[' => {
-                let (class, next) = parse_class(&chars, i - 1).ok_or_else(|| Error::invalid(BAD_PATTERN))?;
+                let (class, next) =
+                    parse_class(&chars, i - 1).ok_or_else(|| Error::invalid(BAD_PATTERN))?;
                 elems.push(class);
                 i = next;
                 detected = Detected::Regex;
@@ -392,7 +429,9 @@ fn add_state(elems: &[Elem], set: &mut Vec<State>, s: State, pos: usize) {
         return;
     }
     match &elems[i] {
-        Elem::StarNoSlash | Elem::OptDirs | Elem::DotStar => add_state(elems, set, (i + 1, false), pos),
+        Elem::StarNoSlash | Elem::OptDirs | Elem::DotStar => {
+            add_state(elems, set, (i + 1, false), pos)
+        }
         Elem::Caret if pos == 0 => add_state(elems, set, (i + 1, false), pos),
         _ => {}
     }
@@ -410,10 +449,14 @@ fn nfa_run(elems: &[Elem], input: &str) -> Option<Vec<State>> {
             }
             match &elems[i] {
                 Elem::Lit(x) if *x == c => add_state(elems, &mut next, (i + 1, false), pos + 1),
-                Elem::AnyNoSlash if c != '/' => add_state(elems, &mut next, (i + 1, false), pos + 1),
+                Elem::AnyNoSlash if c != '/' => {
+                    add_state(elems, &mut next, (i + 1, false), pos + 1)
+                }
                 Elem::StarNoSlash if c != '/' => add_state(elems, &mut next, (i, false), pos + 1),
                 Elem::DotStar if c != '\n' => add_state(elems, &mut next, (i, false), pos + 1),
-                Elem::Class { negated, ranges } if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated => {
+                Elem::Class { negated, ranges }
+                    if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated =>
+                {
                     add_state(elems, &mut next, (i + 1, false), pos + 1)
                 }
                 Elem::OptDirs => {
@@ -450,7 +493,10 @@ mod tests {
             ("# comment\n\n  \na", &["a"]),
             ("  # not a comment", &["# not a comment"]),
             ("  spaced  \r\n", &["spaced"]),
-            ("/abs\n./rel\ndir/\na//b\nx/../y", &["abs", "rel", "dir", "a/b", "y"]),
+            (
+                "/abs\n./rel\ndir/\na//b\nx/../y",
+                &["abs", "rel", "dir", "a/b", "y"],
+            ),
             ("!keep\n! spaced", &["!keep", "!spaced"]),
             ("!/abs", &["!abs"]),
             ("\u{FEFF}first", &["first"]),
@@ -479,9 +525,15 @@ mod tests {
             ("*/[", BAD_PATTERN),
         ];
         for (text, want) in cases {
-            assert_eq!(DockerIgnore::parse(text).unwrap_err().message(), want, "{text:?}");
+            assert_eq!(
+                DockerIgnore::parse(text).unwrap_err().message(),
+                want,
+                "{text:?}"
+            );
         }
-        for ok in ["[a]", "[^a]", "[a-z0-9]", "[\\]]", "]", "a]b", "[*]", "\\[", "{}", "(x)", "a+b", "$x"] {
+        for ok in [
+            "[a]", "[^a]", "[a-z0-9]", "[\\]]", "]", "a]b", "[*]", "\\[", "{}", "(x)", "a+b", "$x",
+        ] {
             assert!(DockerIgnore::parse(ok).is_ok(), "{ok}");
         }
     }
@@ -544,8 +596,16 @@ mod tests {
             // Last match wins; exceptions re-include.
             ("*.md\n!README.md", "README.md", false),
             ("*.md\n!README.md", "CHANGES.md", true),
-            ("*.md\n!README*.md\nREADME-secret.md", "README-secret.md", true),
-            ("*.md\n!README*.md\nREADME-secret.md", "README-public.md", false),
+            (
+                "*.md\n!README*.md\nREADME-secret.md",
+                "README-secret.md",
+                true,
+            ),
+            (
+                "*.md\n!README*.md\nREADME-secret.md",
+                "README-public.md",
+                false,
+            ),
             ("docs\n!docs/keep.md", "docs/keep.md", false),
             ("docs\n!docs/keep.md", "docs/other.md", true),
             ("docs\n!docs/keep.md", "docs", true),
@@ -562,7 +622,11 @@ mod tests {
             ("foo", "foo/", true),
         ];
         for (patterns, path, want) in cases {
-            assert_eq!(ignore(patterns).matches(path), *want, "{patterns:?} {path:?}");
+            assert_eq!(
+                ignore(patterns).matches(path),
+                *want,
+                "{patterns:?} {path:?}"
+            );
         }
     }
 
@@ -573,7 +637,11 @@ mod tests {
             ("node_modules", "node_modules", true),
             ("node_modules", "src", false),
             ("node_modules\n!node_modules/keep", "node_modules", false),
-            ("node_modules\n!node_modules/a/keep", "node_modules/a", false),
+            (
+                "node_modules\n!node_modules/a/keep",
+                "node_modules/a",
+                false,
+            ),
             ("node_modules\n!node_modules/a/keep", "node_modules/b", true),
             ("node_modules\n!**/keep", "node_modules", false),
             ("node_modules\n!*/keep", "node_modules", false),
@@ -593,7 +661,11 @@ mod tests {
             ("x", ".", false),
         ];
         for (patterns, dir, want) in cases {
-            assert_eq!(ignore(patterns).can_skip_dir(dir), *want, "{patterns:?} {dir:?}");
+            assert_eq!(
+                ignore(patterns).can_skip_dir(dir),
+                *want,
+                "{patterns:?} {dir:?}"
+            );
         }
     }
 
@@ -609,7 +681,20 @@ mod tests {
             "docs\n!docs/*/keep",
             "x/**\n!x/a/**/b",
         ];
-        let dirs = ["a", "a/b", "a/b/c", "d1", "dd", "docs", "docs/p", "node_modules", "src", "x", "x/a", "x/a/q"];
+        let dirs = [
+            "a",
+            "a/b",
+            "a/b/c",
+            "d1",
+            "dd",
+            "docs",
+            "docs/p",
+            "node_modules",
+            "src",
+            "x",
+            "x/a",
+            "x/a/q",
+        ];
         let leaves = ["keep", "b", "c", "x", "y", "z.go", "q/b", "p/keep", "b/c"];
         for set in sets {
             let ig = ignore(set);
@@ -617,7 +702,10 @@ mod tests {
                 if ig.can_skip_dir(dir) {
                     for leaf in leaves {
                         let path = format!("{dir}/{leaf}");
-                        assert!(ig.matches(&path), "{set:?}: skipped {dir} but {path} is included");
+                        assert!(
+                            ig.matches(&path),
+                            "{set:?}: skipped {dir} but {path} is included"
+                        );
                     }
                 }
             }
@@ -631,10 +719,16 @@ mod tests {
         assert!(!sent.matches("Dockerfile"));
         assert!(!sent.matches(".dockerignore"));
         assert!(sent.matches("a.txt"));
-        assert_eq!(ig.excluded_build_files("Dockerfile"), [".dockerignore", "Dockerfile"]);
+        assert_eq!(
+            ig.excluded_build_files("Dockerfile"),
+            [".dockerignore", "Dockerfile"]
+        );
 
         let ig = ignore("*\n!src");
-        assert_eq!(ig.excluded_build_files("sub/Dockerfile.dev"), [".dockerignore", "sub/Dockerfile.dev"]);
+        assert_eq!(
+            ig.excluded_build_files("sub/Dockerfile.dev"),
+            [".dockerignore", "sub/Dockerfile.dev"]
+        );
         let sent = ig.keeping_build_files("./sub/Dockerfile.dev");
         assert!(!sent.matches("sub/Dockerfile.dev"));
         assert!(sent.matches("sub/other"));

@@ -99,7 +99,9 @@ impl<'a> Reader<'a> {
                                 if (0xD800..0xDC00).contains(&u) && self.eat("\\u").is_some() {
                                     if let Some(lo) = self.hex4() {
                                         if (0xDC00..0xE000).contains(&lo) {
-                                            pair = Some(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+                                            pair = Some(
+                                                0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00),
+                                            );
                                         }
                                     }
                                 }
@@ -206,7 +208,9 @@ impl<'a> Reader<'a> {
             }
             // After a value: close containers or move to the next element.
             loop {
-                let Some(&is_object) = stack.last() else { return Some(()) };
+                let Some(&is_object) = stack.last() else {
+                    return Some(());
+                };
                 self.skip_ws();
                 match self.peek()? {
                     b',' => {
@@ -253,7 +257,11 @@ pub(crate) fn parse_json_array(rest: &str) -> JsonArgs {
     if !text.starts_with('[') {
         return JsonArgs::NotJson;
     }
-    let mut r = Reader { s: text.as_bytes(), text, pos: 1 };
+    let mut r = Reader {
+        s: text.as_bytes(),
+        text,
+        pos: 1,
+    };
     let mut strings = Vec::new();
     let mut all_strings = true;
     let parsed = (|| -> Option<()> {
@@ -311,7 +319,10 @@ mod tests {
             ("[]", strings(&[])),
             ("[ ]", strings(&[])),
             ("[\n\"a\"\r\n]\t", strings(&["a"])),
-            (r#"["a\"b", "c\\d", "\/", "\u00e9", "\n\t"]"#, strings(&["a\"b", "c\\d", "/", "é", "\n\t"])),
+            (
+                r#"["a\"b", "c\\d", "\/", "\u00e9", "\n\t"]"#,
+                strings(&["a\"b", "c\\d", "/", "é", "\n\t"]),
+            ),
             (r#"["\ud83d\ude00"]"#, strings(&["😀"])),
             (r#"["\ud800"]"#, strings(&["\u{FFFD}"])),
             (r#"["\ud800\u0041"]"#, strings(&["\u{FFFD}A"])),
@@ -339,7 +350,10 @@ mod tests {
             ("[null]", JsonArgs::NotStringArray),
             ("[true, false]", JsonArgs::NotStringArray),
             (r#"[["a"]]"#, JsonArgs::NotStringArray),
-            (r#"[{"a": [1, {"b": null}]}, "x"]"#, JsonArgs::NotStringArray),
+            (
+                r#"[{"a": [1, {"b": null}]}, "x"]"#,
+                JsonArgs::NotStringArray,
+            ),
             ("[-1.5e+10]", JsonArgs::NotStringArray),
             ("[{}]", JsonArgs::NotStringArray),
             ("[[]]", JsonArgs::NotStringArray),
