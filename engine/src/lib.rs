@@ -4,6 +4,7 @@
 //! [`Error`]s of one taxonomy ([`ErrorKind`]).
 
 pub mod archive;
+pub mod build;
 pub mod digest;
 pub mod error;
 pub mod runtime;
