@@ -419,63 +419,79 @@ fn compile(p: &str) -> Result<Kind> {
 
 type State = (usize, bool);
 
-fn add_state(elems: &[Elem], set: &mut Vec<State>, s: State, pos: usize) {
-    if set.contains(&s) {
-        return;
-    }
-    set.push(s);
-    let (i, inner) = s;
-    if inner || i >= elems.len() {
-        return;
-    }
-    match &elems[i] {
-        Elem::StarNoSlash | Elem::OptDirs | Elem::DotStar => {
-            add_state(elems, set, (i + 1, false), pos)
+/// A set of automaton states with O(1) membership.
+struct States {
+    list: Vec<State>,
+    seen: Vec<bool>,
+}
+
+impl States {
+    fn new(elems: &[Elem]) -> States {
+        States {
+            list: Vec::new(),
+            seen: vec![false; 2 * (elems.len() + 1)],
         }
-        Elem::Caret if pos == 0 => add_state(elems, set, (i + 1, false), pos),
-        _ => {}
+    }
+
+    /// Adds `s` and every state reachable from it without reading a character.
+    fn add(&mut self, elems: &[Elem], s: State, pos: usize) {
+        let mut todo = vec![s];
+        while let Some(s @ (i, inner)) = todo.pop() {
+            let key = 2 * i + usize::from(inner);
+            if self.seen[key] {
+                continue;
+            }
+            self.seen[key] = true;
+            self.list.push(s);
+            if inner || i >= elems.len() {
+                continue;
+            }
+            match &elems[i] {
+                Elem::StarNoSlash | Elem::OptDirs | Elem::DotStar => todo.push((i + 1, false)),
+                Elem::Caret if pos == 0 => todo.push((i + 1, false)),
+                _ => {}
+            }
+        }
     }
 }
 
 /// Runs the automaton over `input`; the live states at the end (`None` when none survive early).
 fn nfa_run(elems: &[Elem], input: &str) -> Option<Vec<State>> {
-    let mut set = Vec::new();
-    add_state(elems, &mut set, (0, false), 0);
+    let mut set = States::new(elems);
+    set.add(elems, (0, false), 0);
     for (pos, c) in input.chars().enumerate() {
-        let mut next = Vec::new();
-        for &(i, _) in &set {
+        let mut next = States::new(elems);
+        for &(i, _) in &set.list {
             if i >= elems.len() {
                 continue;
             }
             match &elems[i] {
-                Elem::Lit(x) if *x == c => add_state(elems, &mut next, (i + 1, false), pos + 1),
-                Elem::AnyNoSlash if c != '/' => {
-                    add_state(elems, &mut next, (i + 1, false), pos + 1)
-                }
-                Elem::StarNoSlash if c != '/' => add_state(elems, &mut next, (i, false), pos + 1),
-                Elem::DotStar if c != '\n' => add_state(elems, &mut next, (i, false), pos + 1),
+                Elem::Lit(x) if *x == c => next.add(elems, (i + 1, false), pos + 1),
+                Elem::AnyNoSlash if c != '/' => next.add(elems, (i + 1, false), pos + 1),
+                Elem::StarNoSlash if c != '/' => next.add(elems, (i, false), pos + 1),
+                Elem::DotStar if c != '\n' => next.add(elems, (i, false), pos + 1),
                 Elem::Class { negated, ranges }
                     if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated =>
                 {
-                    add_state(elems, &mut next, (i + 1, false), pos + 1)
+                    next.add(elems, (i + 1, false), pos + 1)
                 }
                 Elem::OptDirs => {
                     if c == '/' {
-                        add_state(elems, &mut next, (i + 1, false), pos + 1);
+                        next.add(elems, (i + 1, false), pos + 1);
                     }
                     if c != '\n' {
-                        add_state(elems, &mut next, (i, true), pos + 1);
+                        next.add(elems, (i, true), pos + 1);
                     }
                 }
                 _ => {}
             }
         }
-        if next.is_empty() {
+        if next.list.is_empty() {
             return None;
         }
         set = next;
     }
-    Some(set)
+    Some(set.list)
 }
 
 #[cfg(test)]
@@ -710,6 +726,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn long_patterns_do_not_overflow() {
+        let stars = "**".repeat(12_000);
+        let ig = ignore(&format!("{stars}x\n!a/{stars}y"));
+        assert!(!ig.matches(&"q/".repeat(20)));
+        let path = format!("{}x", "a/".repeat(20));
+        assert!(ig.matches(&path));
+        assert!(!ig.can_skip_dir("a/x"));
     }
 
     #[test]

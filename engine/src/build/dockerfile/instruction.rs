@@ -32,8 +32,8 @@ pub enum Command {
     Arg(Vec<ArgDecl>),
     Cmd(CommandLine),
     Copy(Copy),
-    /// An empty exec form (`ENTRYPOINT []`) has no arguments and `prepend_shell == false`:
-    /// it resets the entrypoint.
+    /// No arguments (`ENTRYPOINT []`, or a bare `ENTRYPOINT`) resets the entrypoint, as in
+    /// Docker: do not prepend the shell then.
     Entrypoint(CommandLine),
     Env(Vec<KeyValue>),
     /// Ports as written, sorted (Docker sorts the raw words before substitution).
@@ -104,7 +104,8 @@ pub struct CommandLine {
 }
 
 impl CommandLine {
-    /// The argv to run, given the current shell.
+    /// The argv to run, given the current shell. A shell form without text gives the bare shell
+    /// (Docker's `CMD` alone is `["/bin/sh", "-c"]`).
     pub fn with_shell(&self, shell: &[String]) -> Vec<String> {
         if self.prepend_shell {
             shell.iter().chain(self.args.iter()).cloned().collect()
