@@ -1,15 +1,21 @@
 //! libdocker's engine: the one façade ([`Engine`]) over an image store, safe archives and
-//! (in later issues) containers. It knows nothing of its front ends (CLI, HTTP, C, Python, Node):
+//! containers. It knows nothing of its front ends (CLI, HTTP, C, Python, Node):
 //! they all call [`Engine`] with the Engine API's own JSON types ([`types`]) and get
 //! [`Error`]s of one taxonomy ([`ErrorKind`]).
 
 pub mod archive;
 pub mod build;
+pub mod container;
 pub mod digest;
+pub mod engine;
 pub mod error;
+pub mod image;
 pub mod runtime;
 pub mod safefs;
 pub mod store;
+pub mod system;
 pub mod types;
+pub mod volume;
 
+pub use engine::Engine;
 pub use error::{Error, ErrorKind, Result};

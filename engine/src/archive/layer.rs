@@ -47,6 +47,9 @@ pub struct AppliedLayer {
     /// Total size of the regular files extracted.
     pub unpacked_size: u64,
     pub compression: Compression,
+    /// The newest entry modification time (Unix seconds; 0 for an empty archive): a date that
+    /// depends only on the content, so importing the same tar twice gives the same image.
+    pub newest_mtime: i64,
 }
 
 /// Options of [`untar`].
@@ -89,7 +92,7 @@ pub fn apply_layer(input: impl Read, staging_dir: &Path, opts: &ApplyOptions) ->
     let (compression, peeked) = compress::peek(input)?;
     let hash_blob = opts.blob_digest && compression != Compression::None;
     let mut raw_in = Hashing { inner: peeked, hasher: hash_blob.then(BackgroundHasher::new) };
-    let (diff_id, tar_size, unpacked_size) = {
+    let (diff_id, tar_size, unpacked_size, newest_mtime) = {
         let decoded = compress::decoder(compression, &mut raw_in)?;
         let mut tar_in = Hashing { inner: decoded, hasher: Some(BackgroundHasher::new()) };
         let layer = Layer {
@@ -101,9 +104,10 @@ pub fn apply_layer(input: impl Read, staging_dir: &Path, opts: &ApplyOptions) ->
         };
         let mut x = Extractor::new(&diff, PathBuf::new(), Some(layer), &UntarOptions::default());
         x.run(&mut tar::Reader::new(&mut tar_in))?;
+        let newest = x.newest;
         let unpacked = x.finish()?;
         let (d, n) = tar_in.hasher.take().expect("hashed").finish();
-        (d, n, unpacked)
+        (d, n, unpacked, newest)
     };
     let blob_digest = match raw_in.hasher.take() {
         Some(mut h) => {
@@ -113,7 +117,7 @@ pub fn apply_layer(input: impl Read, staging_dir: &Path, opts: &ApplyOptions) ->
         }
         None => opts.blob_digest.then(|| diff_id.clone()),
     };
-    Ok(AppliedLayer { diff_id, blob_digest, tar_size, unpacked_size, compression })
+    Ok(AppliedLayer { diff_id, blob_digest, tar_size, unpacked_size, compression, newest_mtime })
 }
 
 /// Extract a tar (any compression) under `dest_rel` inside `root` (created if missing), with the
@@ -188,6 +192,7 @@ struct Extractor<'a> {
     /// Directory times are set at the end, once their contents stopped changing them.
     dirs: Vec<(PathBuf, tar::Time)>,
     unpacked: u64,
+    newest: i64,
 }
 
 fn invalid_entry(name: &[u8], why: impl std::fmt::Display) -> Error {
@@ -205,11 +210,13 @@ impl<'a> Extractor<'a> {
             parent: None,
             dirs: Vec::new(),
             unpacked: 0,
+            newest: 0,
         }
     }
 
     fn run<R: Read>(&mut self, rd: &mut tar::Reader<R>) -> Result<()> {
         while let Some(e) = rd.next_entry()? {
+            self.newest = self.newest.max(e.header.mtime.secs);
             if let Some(l) = &mut self.layer {
                 l.split.raw(&e.raw)?;
             }

@@ -7,4 +7,13 @@
 
 pub mod caps;
 pub mod cgroups;
+pub mod init;
+pub mod launch;
+pub mod monitor;
+pub mod mounts;
+pub mod protocol;
 pub mod seccomp;
+pub mod signal;
+pub mod spec;
+pub mod state;
+pub mod user;

@@ -35,3 +35,19 @@ pub fn fsync_dir(dir: &Path) -> Result<()> {
     let f = std::fs::File::open(dir).ctx(format_args!("open {}", dir.display()))?;
     f.sync_all().ctx(format_args!("fsync {}", dir.display()))
 }
+
+/// Replace `path` atomically (temp file → rename) without the fsyncs: for state that is only
+/// meaningful while the machine is up (a running container's state), where a crash loses the
+/// state's subject too. Readers still never see a torn file.
+pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".tmp-{}-{name}", crate::digest::random_hex(6)));
+    let result = std::fs::write(&tmp, bytes)
+        .ctx(format_args!("write {}", tmp.display()))
+        .and_then(|()| std::fs::rename(&tmp, path).ctx(format_args!("rename to {}", path.display())));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

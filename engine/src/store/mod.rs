@@ -22,7 +22,7 @@ pub use images::{Image, ImageMeta};
 pub use layers::LayerMeta;
 pub use lock::StoreLock;
 pub use reference::Reference;
-pub use staging::Staging;
+pub use staging::{remove_tree, Staging};
 
 use crate::error::{IoContext, Result};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};

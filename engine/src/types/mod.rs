@@ -6,11 +6,16 @@ pub mod config;
 pub mod image;
 pub mod message;
 pub mod system;
+pub mod units;
+pub mod volume;
+pub mod container;
 
 pub use config::{ContainerConfig, HealthConfig, History, ImageConfig, RootFs};
 pub use image::*;
 pub use message::{JsonMessage, Progress, ProgressDetail};
 pub use system::{OpenOptions, SystemInfo, SystemVersion};
+pub use container::*;
+pub use volume::*;
 
 /// RFC 3339 with nanoseconds in UTC, as Docker writes `created`.
 pub fn rfc3339_nanos(t: std::time::SystemTime) -> String {

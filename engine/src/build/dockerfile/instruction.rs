@@ -1,7 +1,6 @@
 //! Typed instructions, as the parser produces them (words still unexpanded), and Docker's
 //! per-instruction variable substitution ([`Instruction::expand`]).
 
-use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
@@ -208,29 +207,8 @@ pub struct Onbuild {
     pub expression: String,
 }
 
-fn is_zero(v: &i64) -> bool {
-    *v == 0
-}
-
-/// Docker's `HealthConfig` (the image config and Engine API shape): durations in nanoseconds,
-/// zero meaning "inherit/default".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct HealthConfig {
-    /// `["NONE"]`, `["CMD", arg…]` or `["CMD-SHELL", command]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub test: Vec<String>,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub interval: i64,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub timeout: i64,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub start_period: i64,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub start_interval: i64,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub retries: i64,
-}
+/// Docker's `HealthConfig`: the wire type itself (one schema), durations in nanoseconds.
+pub use crate::types::HealthConfig;
 
 impl Command {
     /// The instruction's name in upper case.

@@ -275,5 +275,16 @@ pub fn parse_trigger(expression: &str) -> Result<Vec<Instruction>, ParseError> {
     Ok(out)
 }
 
+/// Parses one Dockerfile instruction on its own, as `import --change`/`commit --change` take
+/// them (no `FROM` needed; the default escape character).
+pub fn parse_change(text: &str) -> Result<Instruction, ParseError> {
+    let syntax = parser::parse_syntax(text)?;
+    let mut nodes = syntax.nodes.into_iter();
+    let (Some((start, end, heredocs, node)), None) = (nodes.next(), nodes.next()) else {
+        return Err(ParseError::whole(format!("{text:?} is not exactly one instruction")));
+    };
+    parser::instruction_from(&node, start, end, heredocs)
+}
+
 #[cfg(test)]
 mod tests;

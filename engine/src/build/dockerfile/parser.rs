@@ -1020,7 +1020,7 @@ fn healthcheck(node: &Node) -> Result<Command, String> {
         // Docker ignores flags here; unknown ones are still refused.
         Flags::parse(&node.flags, &FLAGS)?;
         return Ok(Command::Healthcheck(HealthConfig {
-            test: vec![typ],
+            test: Some(vec![typ]),
             ..HealthConfig::default()
         }));
     }
@@ -1040,7 +1040,7 @@ fn healthcheck(node: &Node) -> Result<Command, String> {
     let mut test = vec![test_type.to_string()];
     test.extend(cmd);
     let mut health = HealthConfig {
-        test,
+        test: Some(test),
         interval: interval(&f, "interval")?,
         timeout: interval(&f, "timeout")?,
         start_period: interval(&f, "start-period")?,

@@ -90,7 +90,7 @@ fn add(sources: &[&str], dest: &str) -> Add {
 
 fn health(test: &[&str]) -> HealthConfig {
     HealthConfig {
-        test: s(test),
+        test: Some(s(test)),
         ..HealthConfig::default()
     }
 }
@@ -191,7 +191,7 @@ fn instructions_and_forms() {
         (
             "HEALTHCHECK --interval=5m --timeout=3s --start-period=1m30s --start-interval=500ms --retries=3 CMD true",
             Command::Healthcheck(HealthConfig {
-                test: s(&["CMD-SHELL", "true"]),
+                test: Some(s(&["CMD-SHELL", "true"])),
                 interval: 300_000_000_000,
                 timeout: 3_000_000_000,
                 start_period: 90_000_000_000,
@@ -935,7 +935,7 @@ fn healthcheck_json_shape() {
     assert_eq!(
         back,
         HealthConfig {
-            test: s(&["CMD-SHELL", "x"]),
+            test: Some(s(&["CMD-SHELL", "x"])),
             timeout: 5,
             ..HealthConfig::default()
         }

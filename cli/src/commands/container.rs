@@ -1,0 +1,1061 @@
+//! Container commands: run, create, start, stop, kill, restart, wait, rm, ps, logs, attach,
+//! top, diff, export, commit, exec, cp, pause, unpause, rename, stats, port, container prune.
+
+use crate::format::{ago, ellipsis, human_size, short_id, table};
+use crate::{CmdResult, Failure};
+use clap::Args;
+use engine::types::*;
+use engine::{Engine, ErrorKind};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The flags `run` and `create` share (docker's names).
+#[derive(Args, Clone, Default)]
+pub struct CreateFlags {
+    /// Assign a name to the container
+    #[arg(long)]
+    name: Option<String>,
+    /// Set environment variables
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file")]
+    env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long = "workdir")]
+    workdir: Option<String>,
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short = 'u', long = "user")]
+    user: Option<String>,
+    /// Container host name
+    #[arg(short = 'h', long = "hostname")]
+    hostname: Option<String>,
+    /// Overwrite the default ENTRYPOINT of the image
+    #[arg(long)]
+    entrypoint: Option<String>,
+    /// Memory limit
+    #[arg(short = 'm', long = "memory")]
+    memory: Option<String>,
+    /// Swap limit equal to memory plus swap: '-1' to enable unlimited swap
+    #[arg(long = "memory-swap")]
+    memory_swap: Option<String>,
+    /// CPU shares (relative weight)
+    #[arg(short = 'c', long = "cpu-shares")]
+    cpu_shares: Option<i64>,
+    /// Number of CPUs
+    #[arg(long)]
+    cpus: Option<String>,
+    /// Tune container pids limit (set -1 for unlimited)
+    #[arg(long = "pids-limit")]
+    pids_limit: Option<i64>,
+    /// Bind mount a volume
+    #[arg(short = 'v', long = "volume")]
+    volume: Vec<String>,
+    /// Attach a filesystem mount to the container
+    #[arg(long)]
+    mount: Vec<String>,
+    /// Mount a tmpfs directory
+    #[arg(long)]
+    tmpfs: Vec<String>,
+    /// Mount the container's root filesystem as read only
+    #[arg(long = "read-only")]
+    read_only: bool,
+    /// Connect a container to a network (none, host)
+    #[arg(long = "network", visible_alias = "net")]
+    network: Option<String>,
+    /// Publish a container's port(s) to the host
+    #[arg(short = 'p', long = "publish")]
+    publish: Vec<String>,
+    /// Publish all exposed ports to random ports
+    #[arg(short = 'P', long = "publish-all")]
+    publish_all: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add")]
+    cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop")]
+    cap_drop: Vec<String>,
+    /// Give extended privileges to this container
+    #[arg(long)]
+    privileged: bool,
+    /// Security Options
+    #[arg(long = "security-opt")]
+    security_opt: Vec<String>,
+    /// Restart policy to apply when a container exits
+    #[arg(long)]
+    restart: Option<String>,
+    /// Set meta data on a container
+    #[arg(short = 'l', long = "label")]
+    label: Vec<String>,
+    /// Set custom DNS servers
+    #[arg(long)]
+    dns: Vec<String>,
+    /// Add a custom host-to-IP mapping (host:ip)
+    #[arg(long = "add-host")]
+    add_host: Vec<String>,
+    /// Signal to stop the container
+    #[arg(long = "stop-signal")]
+    stop_signal: Option<String>,
+    /// Timeout (in seconds) to stop a container
+    #[arg(long = "stop-timeout")]
+    stop_timeout: Option<i64>,
+    /// Add a host device to the container
+    #[arg(long)]
+    device: Vec<String>,
+    /// Run an init inside the container
+    #[arg(long)]
+    init: bool,
+    /// Keep STDIN open even if not attached
+    #[arg(short = 'i', long = "interactive")]
+    interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short = 't', long = "tty")]
+    tty: bool,
+    /// Attach to STDIN, STDOUT or STDERR
+    #[arg(short = 'a', long = "attach")]
+    attach: Vec<String>,
+    /// Automatically remove the container when it exits
+    #[arg(long)]
+    rm: bool,
+    /// Set platform if server is multi-platform capable
+    #[arg(long)]
+    platform: Option<String>,
+    /// IMAGE [COMMAND] [ARG...]: options end at the image, as in docker
+    #[arg(value_name = "IMAGE [COMMAND] [ARG...]", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    image_and_command: Vec<String>,
+}
+
+impl CreateFlags {
+    fn image(&self) -> &str {
+        &self.image_and_command[0]
+    }
+    fn command(&self) -> &[String] {
+        &self.image_and_command[1..]
+    }
+}
+
+fn usage(msg: impl Into<String>) -> Failure {
+    Failure::new(125, msg)
+}
+
+fn parse_env_file(p: &Path) -> Result<Vec<String>, Failure> {
+    let text = std::fs::read_to_string(p).map_err(|e| usage(format!("open {}: {e}", p.display())))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(expand_env)
+        .collect())
+}
+
+/// `KEY=VAL` as is; a bare `KEY` takes the caller's value (dropped if unset), as docker does.
+fn expand_env(e: &str) -> Option<String> {
+    if e.contains('=') {
+        Some(e.to_string())
+    } else {
+        std::env::var(e).ok().map(|v| format!("{e}={v}"))
+    }
+}
+
+/// `--mount type=bind,source=/x,target=/y,readonly`
+fn parse_mount(s: &str) -> Result<Mount, Failure> {
+    let mut m = Mount { kind: "volume".into(), ..Default::default() };
+    for part in s.split(',') {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        match k {
+            "type" => m.kind = v.into(),
+            "source" | "src" => m.source = v.into(),
+            "target" | "destination" | "dst" => m.target = v.into(),
+            "readonly" | "ro" => m.read_only = v.is_empty() || v == "true" || v == "1",
+            "bind-propagation" => m.bind_options = Some(BindOptions { propagation: v.into() }),
+            "volume-nocopy" => {}
+            "tmpfs-size" => {
+                let size = engine::runtime::cgroups::parse_memory(v).map_err(|e| usage(e.to_string()))?;
+                m.tmpfs_options.get_or_insert_with(Default::default).size_bytes = size;
+            }
+            "tmpfs-mode" => {
+                let mode = u32::from_str_radix(v, 8).map_err(|_| usage(format!("invalid tmpfs-mode {v:?}")))?;
+                m.tmpfs_options.get_or_insert_with(Default::default).mode = mode;
+            }
+            _ => return Err(usage(format!("invalid argument \"{s}\" for \"--mount\" flag: unexpected key '{k}' in '{part}'"))),
+        }
+    }
+    Ok(m)
+}
+
+fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest, Failure> {
+    if f.init {
+        return Err(usage("--init is not supported by this engine"));
+    }
+    let mut env: Vec<String> = Vec::new();
+    for p in &f.env_file {
+        env.extend(parse_env_file(p)?);
+    }
+    env.extend(f.env.iter().filter_map(|e| expand_env(e)));
+    let mut labels = BTreeMap::new();
+    for l in &f.label {
+        let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
+        labels.insert(k.to_string(), v.to_string());
+    }
+    let mem = |s: &Option<String>| -> Result<i64, Failure> {
+        match s.as_deref() {
+            None => Ok(0),
+            Some("-1") => Ok(-1),
+            Some(v) => engine::runtime::cgroups::parse_memory(v).map_err(|e| usage(format!("invalid argument \"{v}\" for \"-m, --memory\" flag: {e}"))),
+        }
+    };
+    let nano_cpus = match &f.cpus {
+        None => 0,
+        Some(v) => {
+            let c: f64 = v.parse().map_err(|_| usage(format!("invalid argument \"{v}\" for \"--cpus\" flag: failed to parse {v} as a rational number")))?;
+            (c * 1e9).round() as i64
+        }
+    };
+    let restart = match f.restart.as_deref() {
+        None => RestartPolicy::default(),
+        Some(r) => {
+            let (name, count) = r.split_once(':').unwrap_or((r, ""));
+            let maximum_retry_count = if count.is_empty() {
+                0
+            } else {
+                count.parse().map_err(|_| usage(format!("invalid restart policy format: maximum retry count must be an integer: {r}")))?
+            };
+            RestartPolicy { name: name.into(), maximum_retry_count }
+        }
+    };
+    let mut tmpfs = BTreeMap::new();
+    for t in &f.tmpfs {
+        let (path, opts) = t.split_once(':').unwrap_or((t.as_str(), ""));
+        tmpfs.insert(path.to_string(), opts.to_string());
+    }
+    let mut port_bindings = BTreeMap::new();
+    for p in &f.publish {
+        port_bindings.insert(p.clone(), None);
+    }
+    let mut devices = Vec::new();
+    for d in &f.device {
+        let parts: Vec<&str> = d.split(':').collect();
+        let (host, ctr, perms) = match parts.as_slice() {
+            [h] => (*h, *h, "rwm"),
+            [h, c] if c.chars().all(|x| "rwm".contains(x)) => (*h, *h, *c),
+            [h, c] => (*h, *c, "rwm"),
+            [h, c, p] => (*h, *c, *p),
+            _ => return Err(usage(format!("invalid device specification: {d}"))),
+        };
+        devices.push(engine::runtime::cgroups::DeviceMapping {
+            path_on_host: host.into(),
+            path_in_container: ctr.into(),
+            cgroup_permissions: perms.into(),
+        });
+    }
+    let attach_stdin = f.attach.iter().any(|a| a == "stdin") || (!detach && f.interactive);
+    let attach_out = !detach && (f.attach.is_empty() || f.attach.iter().any(|a| a == "stdout"));
+    let attach_err = !detach && (f.attach.is_empty() || f.attach.iter().any(|a| a == "stderr"));
+    let console = if f.tty { terminal_size() } else { None };
+    let config = ContainerConfig {
+        hostname: f.hostname.clone().unwrap_or_default(),
+        user: f.user.clone().unwrap_or_default(),
+        attach_stdin,
+        attach_stdout: attach_out,
+        attach_stderr: attach_err,
+        tty: f.tty,
+        open_stdin: f.interactive,
+        stdin_once: f.interactive && !detach,
+        env: if env.is_empty() { None } else { Some(env) },
+        cmd: if f.command().is_empty() { None } else { Some(f.command().to_vec()) },
+        image: f.image().to_string(),
+        working_dir: f.workdir.clone().unwrap_or_default(),
+        entrypoint: f.entrypoint.as_ref().map(|e| if e.is_empty() { vec![] } else { vec![e.clone()] }),
+        labels: if labels.is_empty() { None } else { Some(labels) },
+        stop_signal: f.stop_signal.clone().unwrap_or_default(),
+        stop_timeout: f.stop_timeout,
+        ..Default::default()
+    };
+    let mounts: Vec<Mount> = f.mount.iter().map(|m| parse_mount(m)).collect::<Result<_, _>>()?;
+    let host = HostConfig {
+        binds: if f.volume.is_empty() { None } else { Some(f.volume.clone()) },
+        mounts: if mounts.is_empty() { None } else { Some(mounts) },
+        tmpfs: if tmpfs.is_empty() { None } else { Some(tmpfs) },
+        readonly_rootfs: f.read_only,
+        network_mode: f.network.clone().unwrap_or_else(|| "default".into()),
+        port_bindings: if port_bindings.is_empty() { None } else { Some(port_bindings) },
+        publish_all_ports: f.publish_all,
+        cap_add: if f.cap_add.is_empty() { None } else { Some(f.cap_add.clone()) },
+        cap_drop: if f.cap_drop.is_empty() { None } else { Some(f.cap_drop.clone()) },
+        privileged: f.privileged,
+        security_opt: if f.security_opt.is_empty() { None } else { Some(f.security_opt.clone()) },
+        restart_policy: restart,
+        auto_remove: f.rm,
+        dns: if f.dns.is_empty() { None } else { Some(f.dns.clone()) },
+        extra_hosts: if f.add_host.is_empty() { None } else { Some(f.add_host.clone()) },
+        console_size: console,
+        resources: Resources {
+            memory: mem(&f.memory)?,
+            memory_swap: mem(&f.memory_swap)?,
+            cpu_shares: f.cpu_shares.unwrap_or(0),
+            nano_cpus,
+            pids_limit: f.pids_limit,
+            devices,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    if let Some(p) = &f.platform {
+        engine::image::platform(Some(p)).map_err(|e| usage(e.to_string()))?;
+    }
+    Ok(ContainerCreateRequest { config, host_config: host, networking_config: None })
+}
+
+fn terminal_size() -> Option<[u16; 2]> {
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ into a local winsize.
+    let ok = unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_row > 0).then_some([ws.ws_row, ws.ws_col])
+}
+
+/// Create, printing docker's errors (exit 125).
+fn create_container(engine: &Engine, f: &CreateFlags, detach: bool) -> Result<String, Failure> {
+    let req = build_request(f, detach)?;
+    match engine.container_create(f.name.as_deref(), &req) {
+        Ok(r) => {
+            for w in r.warnings {
+                eprintln!("WARNING: {w}");
+            }
+            Ok(r.id)
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound && e.message().starts_with("No such image") => {
+            eprintln!("Unable to find image '{}' locally", f.image());
+            Err(Failure::new(125, e.message().to_string()))
+        }
+        Err(e) => Err(Failure::new(125, e.message().to_string())),
+    }
+}
+
+/// A failed start: exit 127 when the command was not found, 126 when it could not be executed,
+/// else 125 — decided from the message, as the docker CLI does (`runStartContainerErr`).
+fn start_failure(e: engine::Error) -> Failure {
+    let m = e.message();
+    let code = if m.contains("executable file not found") || m.contains("no such file or directory") {
+        127
+    } else if m.contains("permission denied") || m.contains("is a directory") {
+        126
+    } else {
+        125
+    };
+    Failure::new(code, m.to_string())
+}
+
+#[derive(Args)]
+#[command(disable_help_flag = true)]
+pub struct RunArgs {
+    /// Print help (-h is --hostname, as in docker)
+    #[arg(long, action = clap::ArgAction::Help)]
+    help: Option<bool>,
+    /// Run container in background and print container ID
+    #[arg(short = 'd', long = "detach")]
+    detach: bool,
+    #[command(flatten)]
+    flags: CreateFlags,
+}
+
+pub fn run(engine: &Engine, a: RunArgs) -> CmdResult {
+    if a.detach && !a.flags.attach.is_empty() {
+        return Err(usage("Conflicting options: -a and -d"));
+    }
+    let id = create_container(engine, &a.flags, a.detach)?;
+    if a.detach {
+        engine.container_start(&id).map_err(|e| start_failure(e))?;
+        println!("{id}");
+        return Ok(());
+    }
+    let code = start_attached(engine, &id, &a.flags)?;
+    if code != 0 {
+        return Err(Failure::silent(code.clamp(0, 255) as u8));
+    }
+    Ok(())
+}
+
+/// Start and stay attached until the container exits; returns its exit code.
+fn start_attached(engine: &Engine, id: &str, f: &CreateFlags) -> Result<i64, Failure> {
+    let stdin_wanted = f.interactive;
+    let opts = AttachOptions {
+        stream: true,
+        stdin: stdin_wanted,
+        stdout: f.attach.is_empty() || f.attach.iter().any(|s| s == "stdout"),
+        stderr: f.attach.is_empty() || f.attach.iter().any(|s| s == "stderr"),
+        logs: false,
+        logs_of_run: false,
+    };
+    let stdin: Option<Box<dyn Read + Send>> = if stdin_wanted { Some(Box::new(std::io::stdin())) } else { None };
+    let raw = if f.tty && stdin_wanted && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let attached = engine.container_start_attached(id, &opts, stdin, &mut |stream, data| {
+        let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
+        w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
+    });
+    drop(raw);
+    match attached {
+        Ok(Some(code)) => Ok(code),
+        Err(e) => Err(start_failure(e)),
+        // The stream ended without an exit status (we were detached): ask.
+        Ok(None) => match engine.container_wait(id, "") {
+            Ok(w) => Ok(w.status_code),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(Failure::new(125, e.message().to_string())),
+        },
+    }
+}
+
+/// The terminal in raw mode while a `-it` container is attached; restored on drop.
+struct RawTerminal(libc::termios);
+
+impl RawTerminal {
+    fn enter() -> Option<RawTerminal> {
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: tcgetattr/tcsetattr on stdin with a local termios.
+        unsafe {
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return None;
+            }
+            let saved = t;
+            libc::cfmakeraw(&mut t);
+            libc::tcsetattr(0, libc::TCSANOW, &t);
+            Some(RawTerminal(saved))
+        }
+    }
+}
+
+impl Drop for RawTerminal {
+    fn drop(&mut self) {
+        // SAFETY: restoring the saved attributes.
+        unsafe { libc::tcsetattr(0, libc::TCSANOW, &self.0) };
+    }
+}
+
+#[derive(Args)]
+#[command(disable_help_flag = true)]
+pub struct CreateArgs {
+    /// Print help (-h is --hostname, as in docker)
+    #[arg(long, action = clap::ArgAction::Help)]
+    help: Option<bool>,
+    #[command(flatten)]
+    flags: CreateFlags,
+}
+
+pub fn create(engine: &Engine, a: CreateArgs) -> CmdResult {
+    let id = create_container(engine, &a.flags, true)?;
+    println!("{id}");
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct StartArgs {
+    /// Attach STDOUT/STDERR and forward signals
+    #[arg(short = 'a', long = "attach")]
+    attach: bool,
+    /// Attach container's STDIN
+    #[arg(short = 'i', long = "interactive")]
+    interactive: bool,
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn start(engine: &Engine, a: StartArgs) -> CmdResult {
+    if a.attach || a.interactive {
+        if a.containers.len() > 1 {
+            return Err(Failure::new(1, "you cannot start and attach multiple containers at once"));
+        }
+        let name = &a.containers[0];
+        let info = engine.container_inspect(name)?;
+        let f = CreateFlags {
+            interactive: a.interactive,
+            tty: info.config.tty,
+            ..Default::default()
+        };
+        let code = start_attached(engine, &info.id, &f).map_err(|mut fl| {
+            fl.code = if fl.code == 125 { 1 } else { fl.code };
+            fl
+        })?;
+        return if code == 0 { Ok(()) } else { Err(Failure::silent(code.clamp(0, 255) as u8)) };
+    }
+    each(&a.containers, |c| match engine.container_start(c) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotModified => Ok(()),
+        Err(e) => Err(e),
+    })
+}
+
+/// Run `f` for each name, print the name on success (docker's style), exit 1 if any failed.
+fn each(names: &[String], mut f: impl FnMut(&str) -> engine::Result<()>) -> CmdResult {
+    let mut failed = false;
+    for n in names {
+        match f(n) {
+            Ok(()) => println!("{n}"),
+            Err(e) => {
+                eprintln!("Error response from daemon: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed { Err(Failure::silent(1)) } else { Ok(()) }
+}
+
+#[derive(Args)]
+pub struct StopArgs {
+    /// Seconds to wait before killing the container
+    #[arg(short = 't', long = "time")]
+    time: Option<i64>,
+    /// Signal to send to the container
+    #[arg(short = 's', long = "signal")]
+    signal: Option<String>,
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn stop(engine: &Engine, a: StopArgs) -> CmdResult {
+    each(&a.containers, |c| match engine.container_stop(c, a.time, a.signal.as_deref()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotModified => Ok(()),
+        Err(e) => Err(e),
+    })
+}
+
+pub fn restart(engine: &Engine, a: StopArgs) -> CmdResult {
+    each(&a.containers, |c| engine.container_restart(c, a.time))
+}
+
+#[derive(Args)]
+pub struct KillArgs {
+    /// Signal to send to the container
+    #[arg(short = 's', long = "signal")]
+    signal: Option<String>,
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn kill(engine: &Engine, a: KillArgs) -> CmdResult {
+    each(&a.containers, |c| engine.container_kill(c, a.signal.as_deref()))
+}
+
+#[derive(Args)]
+pub struct NamesArgs {
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn wait(engine: &Engine, a: NamesArgs) -> CmdResult {
+    let mut failed = false;
+    for c in &a.containers {
+        match engine.container_wait(c, "") {
+            Ok(w) => println!("{}", w.status_code),
+            Err(e) => {
+                eprintln!("Error response from daemon: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed { Err(Failure::silent(1)) } else { Ok(()) }
+}
+
+pub fn pause(engine: &Engine, a: NamesArgs) -> CmdResult {
+    each(&a.containers, |c| engine.container_pause(c))
+}
+
+pub fn unpause(engine: &Engine, a: NamesArgs) -> CmdResult {
+    each(&a.containers, |c| engine.container_unpause(c))
+}
+
+#[derive(Args)]
+pub struct RmArgs {
+    /// Force the removal of a running container (uses SIGKILL)
+    #[arg(short = 'f', long = "force")]
+    force: bool,
+    /// Remove anonymous volumes associated with the container
+    #[arg(short = 'v', long = "volumes")]
+    volumes: bool,
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn rm(engine: &Engine, a: RmArgs) -> CmdResult {
+    each(&a.containers, |c| engine.container_remove(c, a.force, a.volumes))
+}
+
+#[derive(Args)]
+pub struct PsArgs {
+    /// Show all containers (default shows just running)
+    #[arg(short = 'a', long = "all")]
+    all: bool,
+    /// Only display container IDs
+    #[arg(short = 'q', long = "quiet")]
+    quiet: bool,
+    /// Show the latest created container (includes all states)
+    #[arg(short = 'l', long = "latest")]
+    latest: bool,
+    /// Show n last created containers (includes all states)
+    #[arg(short = 'n', long = "last")]
+    last: Option<usize>,
+    /// Don't truncate output
+    #[arg(long = "no-trunc")]
+    no_trunc: bool,
+    /// Display total file sizes
+    #[arg(short = 's', long = "size")]
+    size: bool,
+    /// Filter output based on conditions provided
+    #[arg(short = 'f', long = "filter")]
+    filter: Vec<String>,
+}
+
+pub fn ps(engine: &Engine, a: PsArgs) -> CmdResult {
+    let mut opts = ContainerListOptions { all: a.all, size: a.size, ..Default::default() };
+    if a.latest {
+        opts.limit = Some(1);
+    } else if let Some(n) = a.last.filter(|n| *n > 0) {
+        opts.limit = Some(n);
+    }
+    for f in &a.filter {
+        let (k, v) = f.split_once('=').ok_or_else(|| usage(format!("invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)")))?;
+        opts.filters.entry(k.into()).or_default().push(v.into());
+    }
+    let list = engine.container_list(&opts)?;
+    if a.quiet {
+        for c in &list {
+            println!("{}", if a.no_trunc { c.id.clone() } else { short_id(&c.id, false) });
+        }
+        return Ok(());
+    }
+    let mut rows = vec![vec!["CONTAINER ID".to_string(), "IMAGE".into(), "COMMAND".into(), "CREATED".into(), "STATUS".into(), "PORTS".into(), "NAMES".into()]];
+    if a.size {
+        rows[0].push("SIZE".into());
+    }
+    for c in &list {
+        let command = if a.no_trunc { format!("\"{}\"", c.command) } else { format!("\"{}\"", ellipsis(&c.command, 20)) };
+        let mut row = vec![
+            short_id(&c.id, a.no_trunc),
+            if a.no_trunc { c.image.clone() } else { ellipsis(&c.image, 30) },
+            command,
+            ago(c.created),
+            c.status.clone(),
+            String::new(),
+            c.names.iter().map(|n| n.trim_start_matches('/')).collect::<Vec<_>>().join(","),
+        ];
+        if a.size {
+            row.push(format!("{} (virtual -)", human_size(c.size_rw.unwrap_or(0))));
+        }
+        rows.push(row);
+    }
+    print!("{}", table(&rows));
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct LogsArgs {
+    /// Follow log output
+    #[arg(short = 'f', long = "follow")]
+    follow: bool,
+    /// Show timestamps
+    #[arg(short = 't', long = "timestamps")]
+    timestamps: bool,
+    /// Number of lines to show from the end of the logs
+    #[arg(short = 'n', long = "tail", default_value = "all")]
+    tail: String,
+    /// Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)
+    #[arg(long)]
+    since: Option<String>,
+    /// Show logs before a timestamp or relative
+    #[arg(long)]
+    until: Option<String>,
+    container: String,
+}
+
+/// `--since`: RFC 3339, Unix seconds, or a duration before now (`10m`, `1h30m`, `45s`).
+fn parse_time(s: &str) -> Result<f64, Failure> {
+    if let Ok(n) = s.parse::<f64>() {
+        return Ok(n);
+    }
+    if let Ok(d) = humantime_duration(s) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        return Ok(now - d);
+    }
+    let t = engine::types::unix_seconds(Some(s));
+    if t > 0 {
+        return Ok(t as f64);
+    }
+    Err(usage(format!("invalid value for \"since\": could not parse {s:?} as a timestamp or duration")))
+}
+
+fn humantime_duration(s: &str) -> Result<f64, ()> {
+    let mut total = 0.0;
+    let mut num = String::new();
+    let mut any = false;
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i] as char;
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            i += 1;
+            continue;
+        }
+        let unit_start = i;
+        while i < b.len() && (b[i] as char).is_ascii_alphabetic() {
+            i += 1;
+        }
+        let unit = &s[unit_start..i];
+        let v: f64 = num.parse().map_err(|_| ())?;
+        total += v * match unit {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(()),
+        };
+        num.clear();
+        any = true;
+    }
+    if any && num.is_empty() { Ok(total) } else { Err(()) }
+}
+
+pub fn logs(engine: &Engine, a: LogsArgs) -> CmdResult {
+    let opts = LogsOptions {
+        follow: a.follow,
+        stdout: true,
+        stderr: true,
+        since: a.since.as_deref().map(parse_time).transpose()?.unwrap_or(0.0),
+        until: a.until.as_deref().map(parse_time).transpose()?.unwrap_or(0.0),
+        timestamps: a.timestamps,
+        tail: a.tail,
+    };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    engine.container_logs(&a.container, &opts, &mut |stream, data| {
+        let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
+        w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
+    })?;
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct AttachArgs {
+    /// Do not attach STDIN
+    #[arg(long = "no-stdin")]
+    no_stdin: bool,
+    container: String,
+}
+
+pub fn attach(engine: &Engine, a: AttachArgs) -> CmdResult {
+    let info = engine.container_inspect(&a.container)?;
+    let stdin_wanted = !a.no_stdin && info.config.open_stdin;
+    let raw = if info.config.tty && stdin_wanted && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
+    let opts = AttachOptions { stream: true, stdin: stdin_wanted, stdout: true, stderr: true, logs: false, logs_of_run: false };
+    let stdin: Option<Box<dyn Read + Send>> = if stdin_wanted { Some(Box::new(std::io::stdin())) } else { None };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let r = engine.container_attach(&info.id, &opts, stdin, &mut |stream, data| {
+        let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
+        w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
+    });
+    drop(raw);
+    match r? {
+        Some(code) if code != 0 => Err(Failure::silent(code.clamp(0, 255) as u8)),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Args)]
+pub struct TopArgs {
+    container: String,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    ps_args: Vec<String>,
+}
+
+pub fn top(engine: &Engine, a: TopArgs) -> CmdResult {
+    let t = engine.container_top(&a.container, &a.ps_args.join(" "))?;
+    let mut rows = vec![t.titles.clone()];
+    rows.extend(t.processes);
+    print!("{}", table(&rows));
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct OneArg {
+    container: String,
+}
+
+pub fn diff(engine: &Engine, a: OneArg) -> CmdResult {
+    for c in engine.container_changes(&a.container)? {
+        let k = match c.kind {
+            0 => 'C',
+            1 => 'A',
+            _ => 'D',
+        };
+        println!("{k} {}", c.path);
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Write to a file, instead of STDOUT
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    container: String,
+}
+
+pub fn export(engine: &Engine, a: ExportArgs) -> CmdResult {
+    match &a.output {
+        Some(p) => {
+            let tmp = p.with_file_name(format!(".{}.tmp", p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Failure::new(1, format!("create {}: {e}", tmp.display())))?);
+            let r = engine.container_export(&a.container, &mut f).and_then(|()| f.flush().map_err(|e| engine::Error::io("write", e)));
+            if let Err(e) = r {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+            std::fs::rename(&tmp, p).map_err(|e| Failure::new(1, format!("rename {}: {e}", p.display())))?;
+        }
+        None => {
+            if std::io::stdout().is_terminal() {
+                return Err(Failure::new(1, "cowardly refusing to save to a terminal. Use the -o flag or redirect"));
+            }
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
+            engine.container_export(&a.container, &mut out)?;
+            out.flush().map_err(|e| Failure::new(1, format!("write: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct CommitArgs {
+    /// Commit message
+    #[arg(short = 'm', long = "message")]
+    message: Option<String>,
+    /// Author
+    #[arg(short = 'a', long = "author")]
+    author: Option<String>,
+    /// Apply Dockerfile instruction to the created image
+    #[arg(short = 'c', long = "change")]
+    change: Vec<String>,
+    /// Pause container during commit
+    #[arg(short = 'p', long = "pause", default_value_t = true, action = clap::ArgAction::Set)]
+    pause: bool,
+    container: String,
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    reference: Option<String>,
+}
+
+pub fn commit(engine: &Engine, a: CommitArgs) -> CmdResult {
+    let id = engine.container_commit(
+        &a.container,
+        &CommitOptions {
+            reference: a.reference,
+            comment: a.message.unwrap_or_default(),
+            author: a.author.unwrap_or_default(),
+            pause: a.pause,
+            changes: a.change,
+            config: None,
+        },
+    )?;
+    println!("{id}");
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct ExecArgs {
+    /// Detached mode: run command in the background
+    #[arg(short = 'd', long = "detach")]
+    detach: bool,
+    /// Keep STDIN open even if not attached
+    #[arg(short = 'i', long = "interactive")]
+    interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short = 't', long = "tty")]
+    tty: bool,
+    /// Set environment variables
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file")]
+    env_file: Vec<PathBuf>,
+    /// Username or UID
+    #[arg(short = 'u', long = "user")]
+    user: Option<String>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long = "workdir")]
+    workdir: Option<String>,
+    /// Give extended privileges to the command
+    #[arg(long)]
+    privileged: bool,
+    /// CONTAINER COMMAND [ARG...]
+    #[arg(value_name = "CONTAINER COMMAND [ARG...]", required = true, num_args = 2.., trailing_var_arg = true, allow_hyphen_values = true)]
+    container_and_command: Vec<String>,
+}
+
+pub fn exec(engine: &Engine, a: ExecArgs) -> CmdResult {
+    let container = a.container_and_command[0].clone();
+    let mut env = Vec::new();
+    for p in &a.env_file {
+        env.extend(parse_env_file(p)?);
+    }
+    env.extend(a.env.iter().filter_map(|e| expand_env(e)));
+    let cfg = ExecConfig {
+        attach_stdin: a.interactive && !a.detach,
+        attach_stdout: !a.detach,
+        attach_stderr: !a.detach,
+        tty: a.tty,
+        console_size: if a.tty { terminal_size() } else { None },
+        env: if env.is_empty() { None } else { Some(env) },
+        cmd: a.container_and_command[1..].to_vec(),
+        privileged: a.privileged,
+        user: a.user.clone().unwrap_or_default(),
+        working_dir: a.workdir.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    let exec_id = engine.exec_create(&container, &cfg)?;
+    let raw = if a.tty && a.interactive && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
+    let stdin: Option<Box<dyn Read + Send>> = if cfg.attach_stdin { Some(Box::new(std::io::stdin())) } else { None };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let r = engine.exec_start(&exec_id, &ExecStartConfig { detach: a.detach, tty: a.tty, console_size: cfg.console_size }, stdin, &mut |stream, data| {
+        let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
+        w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
+    });
+    drop(raw);
+    match r {
+        Ok(Some(code)) if code != 0 => Err(Failure::silent(code.clamp(0, 255) as u8)),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            // "exit code 127: exec failed: …" → exit 127, as docker does for a missing command.
+            let code = e.message().strip_prefix("exit code ").and_then(|r| r.split(':').next()).and_then(|n| n.parse::<u8>().ok()).unwrap_or(126);
+            let msg = e.message().split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_else(|| e.message().to_string());
+            Err(Failure::new(code, msg))
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct CpArgs {
+    /// SRC: CONTAINER:SRC_PATH or a local path
+    src: String,
+    /// DEST: CONTAINER:DEST_PATH or a local path
+    dest: String,
+}
+
+/// `CONTAINER:PATH` (a local path containing ':' must start with / or . to be local).
+fn split_container_path(s: &str) -> Option<(&str, &str)> {
+    if s.starts_with('/') || s.starts_with('.') {
+        return None;
+    }
+    s.split_once(':')
+}
+
+pub fn cp(engine: &Engine, a: CpArgs) -> CmdResult {
+    match (split_container_path(&a.src), split_container_path(&a.dest)) {
+        (Some((c, p)), None) => engine.container_copy_from(c, p, Path::new(&a.dest))?,
+        (None, Some((c, p))) => engine.container_copy_to(c, Path::new(&a.src), p)?,
+        (Some(_), Some(_)) => return Err(Failure::new(1, "copying between containers is not supported")),
+        (None, None) => return Err(Failure::new(1, "must specify at least one container source")),
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct RenameArgs {
+    container: String,
+    new_name: String,
+}
+
+pub fn rename(engine: &Engine, a: RenameArgs) -> CmdResult {
+    engine.container_rename(&a.container, &a.new_name)?;
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct StatsArgs {
+    /// Disable streaming stats and only pull the first result
+    #[arg(long = "no-stream")]
+    no_stream: bool,
+    /// Show all containers (default shows just running)
+    #[arg(short = 'a', long = "all")]
+    all: bool,
+    containers: Vec<String>,
+}
+
+pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
+    let names: Vec<String> = if a.containers.is_empty() {
+        engine.container_list(&ContainerListOptions { all: a.all, ..Default::default() })?.into_iter().map(|c| c.id).collect()
+    } else {
+        a.containers.clone()
+    };
+    loop {
+        let mut rows = vec![vec!["CONTAINER ID".to_string(), "NAME".into(), "CPU %".into(), "MEM USAGE / LIMIT".into(), "MEM %".into(), "NET I/O".into(), "BLOCK I/O".into(), "PIDS".into()]];
+        for n in &names {
+            let s1 = engine.container_stats(n)?;
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let s2 = engine.container_stats(n)?;
+            let cpu_delta = s2.sample.cpu_stats.cpu_usage.total_usage.saturating_sub(s1.sample.cpu_stats.cpu_usage.total_usage) as f64;
+            let cpu = cpu_delta / 0.2e9 * 100.0;
+            let mem = s2.sample.memory_stats.usage.unwrap_or(0);
+            let limit = s2.sample.memory_stats.limit.unwrap_or(0);
+            let pct = if limit > 0 { mem as f64 / limit as f64 * 100.0 } else { 0.0 };
+            rows.push(vec![
+                short_id(&s2.id, false),
+                s2.name.trim_start_matches('/').to_string(),
+                format!("{cpu:.2}%"),
+                format!("{} / {}", crate::format::bytes_size(mem as i64), crate::format::bytes_size(limit as i64)),
+                format!("{pct:.2}%"),
+                "0B / 0B".into(),
+                "0B / 0B".into(),
+                s2.sample.pids_stats.current.unwrap_or(0).to_string(),
+            ]);
+        }
+        print!("{}", table(&rows));
+        if a.no_stream {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(600));
+    }
+}
+
+pub fn port(engine: &Engine, a: OneArg) -> CmdResult {
+    let i = engine.container_inspect(&a.container)?;
+    for (private, bindings) in &i.network_settings.ports {
+        for b in bindings.iter().flatten() {
+            println!("{private} -> {}:{}", if b.host_ip.is_empty() { "0.0.0.0" } else { &b.host_ip }, b.host_port);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    /// Do not prompt for confirmation
+    #[arg(short = 'f', long = "force")]
+    force: bool,
+}
+
+pub fn prune(engine: &Engine, a: PruneArgs) -> CmdResult {
+    if !a.force && std::io::stdin().is_terminal() {
+        eprint!("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            return Ok(());
+        }
+    }
+    let r = engine.container_prune()?;
+    if !r.containers_deleted.is_empty() {
+        println!("Deleted Containers:");
+        for id in &r.containers_deleted {
+            println!("{id}");
+        }
+        println!();
+    }
+    println!("Total reclaimed space: {}", human_size(r.space_reclaimed as i64));
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! One module per group of docker commands.
+pub mod container;
+pub mod image;
+pub mod system;
+pub mod volume;

@@ -1,0 +1,93 @@
+//! `rm` and `container prune`: the container disappears at once (one rename out of
+//! `containers/`), then its files, cgroups, name and anonymous volumes go.
+
+use super::record::monitor_alive;
+use super::Container;
+use crate::error::{Error, IoContext, Result};
+use crate::runtime::launch;
+use crate::runtime::protocol::Request;
+use crate::store::Store;
+use crate::types::PruneReport;
+use std::path::Path;
+
+pub fn remove(store: &Store, name: &str, force: bool, volumes: bool) -> Result<()> {
+    let c = super::load(store, name)?;
+    if c.is_running() {
+        if !force {
+            return Err(Error::conflict(
+                "container is running: stop the container before removing or force remove".to_string(),
+            ));
+        }
+        if c.is_paused() {
+            let _ = super::pause::unpause(store, &c.id);
+        }
+        launch::request(&c.dir, &Request::Stop { signal: libc::SIGKILL, timeout: 0 })?;
+        super::stop::wait_monitor_gone(&c.dir);
+    } else if monitor_alive(&c.dir) {
+        // Exited but the monitor is still finishing (or about to auto-remove): let it finish.
+        super::stop::wait_monitor_gone(&c.dir);
+    }
+    match Container::load(store, &c.id)? {
+        Some(c) => destroy(store, &c, volumes),
+        // Removed meanwhile (by its own --rm): that is what the caller wanted.
+        None => Ok(()),
+    }
+}
+
+/// Called by the monitor of an `--rm` container after its last exit.
+pub fn remove_after_exit(state_dir: &Path) -> Result<()> {
+    let root = state_dir
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| Error::internal("container directory outside a state root"))?;
+    let store = Store::open(root)?;
+    let id = state_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match Container::load(&store, &id)? {
+        Some(c) => destroy(&store, &c, true),
+        None => Ok(()),
+    }
+}
+
+fn destroy(store: &Store, c: &Container, volumes: bool) -> Result<()> {
+    if let Ok(cg) = crate::runtime::cgroups::Cgroup::open(&c.id) {
+        let _ = cg.destroy();
+    }
+    let trash = store.tmp_dir().join(format!("trash-{}", crate::digest::random_hex(8)));
+    {
+        let lock = store.lock()?;
+        match std::fs::rename(&c.dir, &trash) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(format_args!("remove container {}", c.id), e)),
+        }
+        super::names::release(store, &c.name, &c.id)?;
+        // Layers only this container kept (its image was removed with -f) go now.
+        if store.image(&c.image).ok().flatten().is_none() {
+            crate::image::remove::gc_layers(store, &lock, &super::pinned_layers(store)?)?;
+        }
+    }
+    crate::store::remove_tree(&trash).ctx(format_args!("remove {}", trash.display()))?;
+    if volumes {
+        for v in &c.anonymous_volumes {
+            let _ = crate::volume::remove(store, v, false);
+        }
+    }
+    Ok(())
+}
+
+/// Remove every stopped container.
+pub fn prune(store: &Store) -> Result<PruneReport> {
+    let mut report = PruneReport::default();
+    for id in super::ids(store)? {
+        let Some(c) = Container::load(store, &id)? else { continue };
+        if c.is_running() || monitor_alive(&c.dir) {
+            continue;
+        }
+        let size = crate::volume::dir_size(&c.dir.join("upper"));
+        if destroy(store, &c, false).is_ok() {
+            report.containers_deleted.push(id);
+            report.space_reclaimed += size;
+        }
+    }
+    Ok(report)
+}

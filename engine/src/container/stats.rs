@@ -1,0 +1,21 @@
+//! `stats --no-stream`: one sample of the container's cgroup counters.
+
+use crate::error::Result;
+use crate::runtime::cgroups::Cgroup;
+use crate::store::Store;
+use crate::types::Stats;
+
+pub fn stats(store: &Store, name: &str) -> Result<Stats> {
+    let c = super::load(store, name)?;
+    let mut s = Stats {
+        read: crate::types::rfc3339_nanos(std::time::SystemTime::now()),
+        preread: crate::runtime::state::ZERO_TIME.into(),
+        name: format!("/{}", c.name),
+        id: c.id.clone(),
+        ..Default::default()
+    };
+    if c.is_running() {
+        s.sample = Cgroup::open(&c.id)?.stats()?;
+    }
+    Ok(s)
+}
