@@ -46,7 +46,9 @@ fn go_string(v: &Value) -> String {
         Value::Null => "<no value>".into(),
         Value::String(s) => s.clone(),
         Value::Array(a) => format!("[{}]", a.iter().map(go_string).collect::<Vec<_>>().join(" ")),
-        Value::Object(o) => format!("map[{}]", o.iter().map(|(k, v)| format!("{k}:{}", go_string(v))).collect::<Vec<_>>().join(" ")),
+        Value::Object(o) => {
+            format!("map[{}]", o.iter().map(|(k, v)| format!("{k}:{}", go_string(v))).collect::<Vec<_>>().join(" "))
+        }
         other => other.to_string(),
     }
 }

@@ -34,7 +34,8 @@ impl Engine {
     /// Open with options given as the Engine API JSON document (`{"Root": "/x"}`; `""`/`null` = defaults).
     pub fn open_json(options_json: &str) -> Result<Engine> {
         let t = options_json.trim();
-        let opts: OpenOptions = if t.is_empty() || t == "null" { OpenOptions::default() } else { serde_json::from_str(t)? };
+        let opts: OpenOptions =
+            if t.is_empty() || t == "null" { OpenOptions::default() } else { serde_json::from_str(t)? };
         Engine::open(&opts)
     }
 
@@ -114,7 +115,11 @@ impl Engine {
     // ---- containers -----------------------------------------------------------------------
 
     /// `POST /containers/create?name=`
-    pub fn container_create(&self, name: Option<&str>, req: &ContainerCreateRequest) -> Result<ContainerCreateResponse> {
+    pub fn container_create(
+        &self,
+        name: Option<&str>,
+        req: &ContainerCreateRequest,
+    ) -> Result<ContainerCreateResponse> {
         crate::container::create::create(&self.store, name, req)
     }
 
@@ -171,7 +176,12 @@ impl Engine {
     }
 
     /// `GET /containers/{id}/logs`: output goes to `out(stream, bytes)` (1 stdout, 2 stderr).
-    pub fn container_logs(&self, id: &str, opts: &LogsOptions, out: &mut dyn FnMut(u8, &[u8]) -> Result<()>) -> Result<()> {
+    pub fn container_logs(
+        &self,
+        id: &str,
+        opts: &LogsOptions,
+        out: &mut dyn FnMut(u8, &[u8]) -> Result<()>,
+    ) -> Result<()> {
         crate::container::logs::logs(&self.store, id, opts, out)
     }
 
@@ -242,7 +252,13 @@ impl Engine {
     }
 
     /// `PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=`
-    pub fn container_archive_put(&self, id: &str, path: &str, input: &mut (dyn Read + Send), no_overwrite_dir_non_dir: bool) -> Result<()> {
+    pub fn container_archive_put(
+        &self,
+        id: &str,
+        path: &str,
+        input: &mut (dyn Read + Send),
+        no_overwrite_dir_non_dir: bool,
+    ) -> Result<()> {
         crate::container::copy::archive_put(&self.store, id, path, input, no_overwrite_dir_non_dir)
     }
 

@@ -133,9 +133,7 @@ impl Error {
         let kind = match err.kind() {
             std::io::ErrorKind::NotFound => ErrorKind::NotFound,
             std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
-            std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => {
-                ErrorKind::InvalidArgument
-            }
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => ErrorKind::InvalidArgument,
             _ => ErrorKind::Io,
         };
         // Errors we raised ourselves inside a Read/Write chain carry our own Error: unwrap it.

@@ -88,8 +88,14 @@ fn cases(victim: &Path, parent: &Path, root: &str) -> Vec<(&'static str, Vec<E>)
                 Reg("inner/go_up/escape/newfile"),
             ],
         ),
-        ("CVE-2014-9356 in-root", vec![Dir(in_root.clone()), Sym("link", format!("/../../../..{v}")), Reg("link/file")]),
-        ("CVE-2026-46703 in-root", vec![Dir(parent_in_root), Sym("escape", parent.display().to_string()), Reg("escape/victim/pwned.txt")]),
+        (
+            "CVE-2014-9356 in-root",
+            vec![Dir(in_root.clone()), Sym("link", format!("/../../../..{v}")), Reg("link/file")],
+        ),
+        (
+            "CVE-2026-46703 in-root",
+            vec![Dir(parent_in_root), Sym("escape", parent.display().to_string()), Reg("escape/victim/pwned.txt")],
+        ),
         ("WH in-root", vec![Dir(in_root.clone()), Sym("a", v.clone()), Reg("a/.wh.hello")]),
         ("WH opaque in-root", vec![Dir(in_root), Sym("a", v.clone()), Reg("a/.wh..wh..opq")]),
     ]);

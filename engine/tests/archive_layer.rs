@@ -15,7 +15,9 @@ fn sh(script: &str) {
 /// A tree with every kind of node tar can hold.
 fn make_tree(src: &Path) {
     make_nodes(src);
-    for (file, name, value) in [("dir/file.txt", "user.test", "hello"), ("random.bin", "trusted.foo", "bar"), ("dir", "user.dir", "yes")] {
+    for (file, name, value) in
+        [("dir/file.txt", "user.test", "hello"), ("random.bin", "trusted.foo", "bar"), ("dir", "user.dir", "yes")]
+    {
         rustix::fs::lsetxattr(src.join(file), name, value.as_bytes(), rustix::fs::XattrFlags::empty()).unwrap();
     }
     sh(&format!(
@@ -114,15 +116,19 @@ fn xattrs_of(p: &Path) -> Vec<(String, String)> {
 
 fn hardlink_groups(root: &Path) -> Vec<Vec<String>> {
     let mut by_ino: BTreeMap<u64, Vec<String>> = BTreeMap::new();
-    let out = Command::new("find").arg(root).args(["-type", "f", "-links", "+1", "-printf", "%i %P\n"]).output().unwrap();
+    let out =
+        Command::new("find").arg(root).args(["-type", "f", "-links", "+1", "-printf", "%i %P\n"]).output().unwrap();
     for l in String::from_utf8_lossy(&out.stdout).lines() {
         let (ino, p) = l.split_once(' ').unwrap();
         by_ino.entry(ino.parse().unwrap()).or_default().push(p.to_string());
     }
-    let mut groups: Vec<Vec<String>> = by_ino.into_values().map(|mut v| {
-        v.sort();
-        v
-    }).collect();
+    let mut groups: Vec<Vec<String>> = by_ino
+        .into_values()
+        .map(|mut v| {
+            v.sort();
+            v
+        })
+        .collect();
     groups.sort();
     groups
 }
@@ -137,7 +143,8 @@ fn gnu_tar_round_trips() {
     let src = t.path().join("src");
     std::fs::create_dir(&src).unwrap();
     make_tree(&src);
-    let formats: [(&str, &str, bool); 2] = [("gnu", "--format=gnu", false), ("posix", "--format=posix --xattrs --xattrs-include=*", true)];
+    let formats: [(&str, &str, bool); 2] =
+        [("gnu", "--format=gnu", false), ("posix", "--format=posix --xattrs --xattrs-include=*", true)];
     for (fname, fflags, xattrs) in formats {
         let tar = t.path().join(format!("{fname}.tar"));
         sh(&format!("tar --sort=name --numeric-owner {fflags} -cf {} -C {} .", tar.display(), src.display()));
@@ -600,11 +607,14 @@ fn perf_against_gnu_tar() {
     let t = tempfile::tempdir_in("/tmp").unwrap();
     let work = t.path().display().to_string();
 
-    let gnu_x = timed("tar -xf", &format!("rm -rf {work}/x && mkdir {work}/x"), || sh(&format!("tar -xf {tar} -C {work}/x")));
+    let gnu_x =
+        timed("tar -xf", &format!("rm -rf {work}/x && mkdir {work}/x"), || sh(&format!("tar -xf {tar} -C {work}/x")));
     let ours_x = timed("apply_layer", &format!("rm -rf {work}/layer && mkdir {work}/layer"), || {
         apply_layer(std::fs::File::open(&tar).unwrap(), &t.path().join("layer"), &ApplyOptions::default()).unwrap();
     });
-    let gnu_c = timed("tar -cf of the tree", &format!("rm -f {work}/gnu.tar"), || sh(&format!("tar -cf {work}/gnu.tar -C {work}/x .")));
+    let gnu_c = timed("tar -cf of the tree", &format!("rm -f {work}/gnu.tar"), || {
+        sh(&format!("tar -cf {work}/gnu.tar -C {work}/x ."))
+    });
     let ours_file = timed("reassemble_to_file", &format!("rm -f {work}/ours.tar"), || {
         let f = std::fs::File::create(t.path().join("ours.tar")).unwrap();
         reassemble_to_file(&t.path().join("layer"), &f).unwrap();

@@ -122,7 +122,12 @@ pub struct CreateFlags {
     #[arg(long)]
     platform: Option<String>,
     /// IMAGE [COMMAND] [ARG...]: options end at the image, as in docker
-    #[arg(value_name = "IMAGE [COMMAND] [ARG...]", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "IMAGE [COMMAND] [ARG...]",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     image_and_command: Vec<String>,
 }
 
@@ -141,12 +146,7 @@ fn usage(msg: impl Into<String>) -> Failure {
 
 fn parse_env_file(p: &Path) -> Result<Vec<String>, Failure> {
     let text = std::fs::read_to_string(p).map_err(|e| usage(format!("open {}: {e}", p.display())))?;
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(expand_env)
-        .collect())
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(expand_env).collect())
 }
 
 /// `KEY=VAL` as is; a bare `KEY` takes the caller's value (dropped if unset), as docker does.
@@ -178,7 +178,11 @@ fn parse_mount(s: &str) -> Result<Mount, Failure> {
                 let mode = u32::from_str_radix(v, 8).map_err(|_| usage(format!("invalid tmpfs-mode {v:?}")))?;
                 m.tmpfs_options.get_or_insert_with(Default::default).mode = mode;
             }
-            _ => return Err(usage(format!("invalid argument \"{s}\" for \"--mount\" flag: unexpected key '{k}' in '{part}'"))),
+            _ => {
+                return Err(usage(format!(
+                    "invalid argument \"{s}\" for \"--mount\" flag: unexpected key '{k}' in '{part}'"
+                )))
+            }
         }
     }
     Ok(m)
@@ -202,13 +206,16 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
         match s.as_deref() {
             None => Ok(0),
             Some("-1") => Ok(-1),
-            Some(v) => engine::runtime::cgroups::parse_memory(v).map_err(|e| usage(format!("invalid argument \"{v}\" for \"-m, --memory\" flag: {e}"))),
+            Some(v) => engine::runtime::cgroups::parse_memory(v)
+                .map_err(|e| usage(format!("invalid argument \"{v}\" for \"-m, --memory\" flag: {e}"))),
         }
     };
     let nano_cpus = match &f.cpus {
         None => 0,
         Some(v) => {
-            let c: f64 = v.parse().map_err(|_| usage(format!("invalid argument \"{v}\" for \"--cpus\" flag: failed to parse {v} as a rational number")))?;
+            let c: f64 = v.parse().map_err(|_| {
+                usage(format!("invalid argument \"{v}\" for \"--cpus\" flag: failed to parse {v} as a rational number"))
+            })?;
             (c * 1e9).round() as i64
         }
     };
@@ -219,7 +226,9 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
             let maximum_retry_count = if count.is_empty() {
                 0
             } else {
-                count.parse().map_err(|_| usage(format!("invalid restart policy format: maximum retry count must be an integer: {r}")))?
+                count.parse().map_err(|_| {
+                    usage(format!("invalid restart policy format: maximum retry count must be an integer: {r}"))
+                })?
             };
             RestartPolicy { name: name.into(), maximum_retry_count }
         }
@@ -469,11 +478,7 @@ pub fn start(engine: &Engine, a: StartArgs) -> CmdResult {
         }
         let name = &a.containers[0];
         let info = engine.container_inspect(name)?;
-        let f = CreateFlags {
-            interactive: a.interactive,
-            tty: info.config.tty,
-            ..Default::default()
-        };
+        let f = CreateFlags { interactive: a.interactive, tty: info.config.tty, ..Default::default() };
         let code = start_attached(engine, &info.id, &f).map_err(|mut fl| {
             fl.code = if fl.code == 125 { 1 } else { fl.code };
             fl
@@ -499,7 +504,11 @@ fn each(names: &[String], mut f: impl FnMut(&str) -> engine::Result<()>) -> CmdR
             }
         }
     }
-    if failed { Err(Failure::silent(1)) } else { Ok(()) }
+    if failed {
+        Err(Failure::silent(1))
+    } else {
+        Ok(())
+    }
 }
 
 #[derive(Args)]
@@ -556,7 +565,11 @@ pub fn wait(engine: &Engine, a: NamesArgs) -> CmdResult {
             }
         }
     }
-    if failed { Err(Failure::silent(1)) } else { Ok(()) }
+    if failed {
+        Err(Failure::silent(1))
+    } else {
+        Ok(())
+    }
 }
 
 pub fn pause(engine: &Engine, a: NamesArgs) -> CmdResult {
@@ -616,7 +629,11 @@ pub fn ps(engine: &Engine, a: PsArgs) -> CmdResult {
         opts.limit = Some(n);
     }
     for f in &a.filter {
-        let (k, v) = f.split_once('=').ok_or_else(|| usage(format!("invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)")))?;
+        let (k, v) = f.split_once('=').ok_or_else(|| {
+            usage(format!(
+                "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
+            ))
+        })?;
         opts.filters.entry(k.into()).or_default().push(v.into());
     }
     let list = engine.container_list(&opts)?;
@@ -626,12 +643,21 @@ pub fn ps(engine: &Engine, a: PsArgs) -> CmdResult {
         }
         return Ok(());
     }
-    let mut rows = vec![vec!["CONTAINER ID".to_string(), "IMAGE".into(), "COMMAND".into(), "CREATED".into(), "STATUS".into(), "PORTS".into(), "NAMES".into()]];
+    let mut rows = vec![vec![
+        "CONTAINER ID".to_string(),
+        "IMAGE".into(),
+        "COMMAND".into(),
+        "CREATED".into(),
+        "STATUS".into(),
+        "PORTS".into(),
+        "NAMES".into(),
+    ]];
     if a.size {
         rows[0].push("SIZE".into());
     }
     for c in &list {
-        let command = if a.no_trunc { format!("\"{}\"", c.command) } else { format!("\"{}\"", ellipsis(&c.command, 20)) };
+        let command =
+            if a.no_trunc { format!("\"{}\"", c.command) } else { format!("\"{}\"", ellipsis(&c.command, 20)) };
         let mut row = vec![
             short_id(&c.id, a.no_trunc),
             if a.no_trunc { c.image.clone() } else { ellipsis(&c.image, 30) },
@@ -676,7 +702,8 @@ fn parse_time(s: &str) -> Result<f64, Failure> {
         return Ok(n);
     }
     if let Ok(d) = humantime_duration(s) {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
         return Ok(now - d);
     }
     let t = engine::types::unix_seconds(Some(s));
@@ -717,7 +744,11 @@ fn humantime_duration(s: &str) -> Result<f64, ()> {
         num.clear();
         any = true;
     }
-    if any && num.is_empty() { Ok(total) } else { Err(()) }
+    if any && num.is_empty() {
+        Ok(total)
+    } else {
+        Err(())
+    }
 }
 
 pub fn logs(engine: &Engine, a: LogsArgs) -> CmdResult {
@@ -750,8 +781,16 @@ pub struct AttachArgs {
 pub fn attach(engine: &Engine, a: AttachArgs) -> CmdResult {
     let info = engine.container_inspect(&a.container)?;
     let stdin_wanted = !a.no_stdin && info.config.open_stdin;
-    let raw = if info.config.tty && stdin_wanted && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
-    let opts = AttachOptions { stream: true, stdin: stdin_wanted, stdout: true, stderr: true, logs: false, logs_of_run: false };
+    let raw =
+        if info.config.tty && stdin_wanted && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
+    let opts = AttachOptions {
+        stream: true,
+        stdin: stdin_wanted,
+        stdout: true,
+        stderr: true,
+        logs: false,
+        logs_of_run: false,
+    };
     let stdin: Option<Box<dyn Read + Send>> = if stdin_wanted { Some(Box::new(std::io::stdin())) } else { None };
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
@@ -809,9 +848,16 @@ pub struct ExportArgs {
 pub fn export(engine: &Engine, a: ExportArgs) -> CmdResult {
     match &a.output {
         Some(p) => {
-            let tmp = p.with_file_name(format!(".{}.tmp", p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
-            let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Failure::new(1, format!("create {}: {e}", tmp.display())))?);
-            let r = engine.container_export(&a.container, &mut f).and_then(|()| f.flush().map_err(|e| engine::Error::io("write", e)));
+            let tmp = p.with_file_name(format!(
+                ".{}.tmp",
+                p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            ));
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(&tmp).map_err(|e| Failure::new(1, format!("create {}: {e}", tmp.display())))?,
+            );
+            let r = engine
+                .container_export(&a.container, &mut f)
+                .and_then(|()| f.flush().map_err(|e| engine::Error::io("write", e)));
             if let Err(e) = r {
                 let _ = std::fs::remove_file(&tmp);
                 return Err(e.into());
@@ -921,18 +967,29 @@ pub fn exec(engine: &Engine, a: ExecArgs) -> CmdResult {
     let stdin: Option<Box<dyn Read + Send>> = if cfg.attach_stdin { Some(Box::new(std::io::stdin())) } else { None };
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    let r = engine.exec_start(&exec_id, &ExecStartConfig { detach: a.detach, tty: a.tty, console_size: cfg.console_size }, stdin, &mut |stream, data| {
-        let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
-        w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
-    });
+    let r = engine.exec_start(
+        &exec_id,
+        &ExecStartConfig { detach: a.detach, tty: a.tty, console_size: cfg.console_size },
+        stdin,
+        &mut |stream, data| {
+            let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
+            w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
+        },
+    );
     drop(raw);
     match r {
         Ok(Some(code)) if code != 0 => Err(Failure::silent(code.clamp(0, 255) as u8)),
         Ok(_) => Ok(()),
         Err(e) => {
             // "exit code 127: exec failed: …" → exit 127, as docker does for a missing command.
-            let code = e.message().strip_prefix("exit code ").and_then(|r| r.split(':').next()).and_then(|n| n.parse::<u8>().ok()).unwrap_or(126);
-            let msg = e.message().split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_else(|| e.message().to_string());
+            let code = e
+                .message()
+                .strip_prefix("exit code ")
+                .and_then(|r| r.split(':').next())
+                .and_then(|n| n.parse::<u8>().ok())
+                .unwrap_or(126);
+            let msg =
+                e.message().split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_else(|| e.message().to_string());
             Err(Failure::new(code, msg))
         }
     }
@@ -988,17 +1045,32 @@ pub struct StatsArgs {
 
 pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
     let names: Vec<String> = if a.containers.is_empty() {
-        engine.container_list(&ContainerListOptions { all: a.all, ..Default::default() })?.into_iter().map(|c| c.id).collect()
+        engine
+            .container_list(&ContainerListOptions { all: a.all, ..Default::default() })?
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
     } else {
         a.containers.clone()
     };
     loop {
-        let mut rows = vec![vec!["CONTAINER ID".to_string(), "NAME".into(), "CPU %".into(), "MEM USAGE / LIMIT".into(), "MEM %".into(), "NET I/O".into(), "BLOCK I/O".into(), "PIDS".into()]];
+        let mut rows = vec![vec![
+            "CONTAINER ID".to_string(),
+            "NAME".into(),
+            "CPU %".into(),
+            "MEM USAGE / LIMIT".into(),
+            "MEM %".into(),
+            "NET I/O".into(),
+            "BLOCK I/O".into(),
+            "PIDS".into(),
+        ]];
         for n in &names {
             let s1 = engine.container_stats(n)?;
             std::thread::sleep(std::time::Duration::from_millis(200));
             let s2 = engine.container_stats(n)?;
-            let cpu_delta = s2.sample.cpu_stats.cpu_usage.total_usage.saturating_sub(s1.sample.cpu_stats.cpu_usage.total_usage) as f64;
+            let cpu_delta =
+                s2.sample.cpu_stats.cpu_usage.total_usage.saturating_sub(s1.sample.cpu_stats.cpu_usage.total_usage)
+                    as f64;
             let cpu = cpu_delta / 0.2e9 * 100.0;
             let mem = s2.sample.memory_stats.usage.unwrap_or(0);
             let limit = s2.sample.memory_stats.limit.unwrap_or(0);

@@ -31,12 +31,8 @@ pub fn import(engine: &Engine, a: ImportArgs) -> CmdResult {
     if a.source.contains("://") {
         return Err(Failure::new(1, format!("importing from a URL is not supported: {}", a.source)));
     }
-    let opts = ImageImportOptions {
-        reference: a.reference,
-        changes: a.change,
-        message: a.message,
-        platform: a.platform,
-    };
+    let opts =
+        ImageImportOptions { reference: a.reference, changes: a.change, message: a.message, platform: a.platform };
     let mut bar = Bar::new(false);
     let mut progress = |m: &engine::types::JsonMessage| bar.update(m);
     let id = if a.source == "-" {
@@ -78,9 +74,14 @@ pub struct ImagesArgs {
 pub fn images(engine: &Engine, a: ImagesArgs) -> CmdResult {
     let mut opts = ImageListOptions { all: a.all, digests: a.digests, ..Default::default() };
     for f in &a.filter {
-        let (k, v) = f
-            .split_once('=')
-            .ok_or_else(|| Failure::new(125, format!("invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)")))?;
+        let (k, v) = f.split_once('=').ok_or_else(|| {
+            Failure::new(
+                125,
+                format!(
+                    "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
+                ),
+            )
+        })?;
         opts.filters.entry(k.to_string()).or_default().push(v.to_string());
     }
     if let Some(r) = &a.reference {
@@ -118,7 +119,13 @@ pub fn images(engine: &Engine, a: ImagesArgs) -> CmdResult {
         for (repo, tag) in tags {
             let mut row = vec![repo, tag];
             if a.digests {
-                row.push(img.repo_digests.first().and_then(|d| d.split_once('@')).map(|(_, d)| d.to_string()).unwrap_or_else(|| "<none>".into()));
+                row.push(
+                    img.repo_digests
+                        .first()
+                        .and_then(|d| d.split_once('@'))
+                        .map(|(_, d)| d.to_string())
+                        .unwrap_or_else(|| "<none>".into()),
+                );
             }
             row.extend([id.clone(), ago(img.created), human_size(img.size)]);
             rows.push(row);
@@ -172,7 +179,11 @@ pub fn inspect(engine: &Engine, a: InspectArgs) -> CmdResult {
         }
         None => print_json_indent(&serde_json::Value::Array(docs)),
     }
-    if failed { Err(Failure::silent(1)) } else { Ok(()) }
+    if failed {
+        Err(Failure::silent(1))
+    } else {
+        Ok(())
+    }
 }
 
 fn lookup(engine: &Engine, kind: &str, name: &str) -> engine::Result<Option<serde_json::Value>> {
@@ -297,7 +308,11 @@ pub fn rmi(engine: &Engine, a: RmiArgs) -> CmdResult {
             }
         }
     }
-    if failed { Err(Failure::silent(1)) } else { Ok(()) }
+    if failed {
+        Err(Failure::silent(1))
+    } else {
+        Ok(())
+    }
 }
 
 #[derive(Args)]

@@ -64,7 +64,12 @@ pub fn run(engine: &Engine, cmd: VolumeCommand) -> CmdResult {
                     (k.to_string(), v.to_string())
                 })
                 .collect();
-            let v = engine.volume_create(&VolumeCreateOptions { name: name.unwrap_or_default(), driver, labels, ..Default::default() })?;
+            let v = engine.volume_create(&VolumeCreateOptions {
+                name: name.unwrap_or_default(),
+                driver,
+                labels,
+                ..Default::default()
+            })?;
             println!("{}", v.name);
         }
         VolumeCommand::Ls { quiet } => {

@@ -92,8 +92,7 @@ pub fn decoder<'a, R: Read + 'a>(kind: Compression, input: R) -> Result<Box<dyn 
         Compression::Zstd => {
             let mut d = zstd::stream::read::Decoder::with_buffer(input)
                 .map_err(|e| Error::internal(format!("zstd decoder: {e}")))?;
-            d.window_log_max(ZSTD_WINDOW_LOG_MAX)
-                .map_err(|e| Error::internal(format!("zstd decoder: {e}")))?;
+            d.window_log_max(ZSTD_WINDOW_LOG_MAX).map_err(|e| Error::internal(format!("zstd decoder: {e}")))?;
             Box::new(d)
         }
     };
@@ -244,8 +243,8 @@ mod tests {
                 Err(Error::conflict("disk on fire").into_io())
             }
         }
-        let (_, mut r) = decompress(io::Cursor::new(compress(Compression::Gzip, b"x")[..8].to_vec()).chain(Failing))
-            .unwrap();
+        let (_, mut r) =
+            decompress(io::Cursor::new(compress(Compression::Gzip, b"x")[..8].to_vec()).chain(Failing)).unwrap();
         let err = Error::io("read", r.read_to_end(&mut Vec::new()).unwrap_err());
         assert_eq!(err, Error::conflict("disk on fire"));
     }

@@ -95,13 +95,8 @@ pub fn apply_layer(input: impl Read, staging_dir: &Path, opts: &ApplyOptions) ->
     let (diff_id, tar_size, unpacked_size, newest_mtime) = {
         let decoded = compress::decoder(compression, &mut raw_in)?;
         let mut tar_in = Hashing { inner: decoded, hasher: Some(BackgroundHasher::new()) };
-        let layer = Layer {
-            split: SplitWriter::new(File::from(split))?,
-            staging: &staging,
-            dup_dir: None,
-            dups: 0,
-            root_real,
-        };
+        let layer =
+            Layer { split: SplitWriter::new(File::from(split))?, staging: &staging, dup_dir: None, dups: 0, root_real };
         let mut x = Extractor::new(&diff, PathBuf::new(), Some(layer), &UntarOptions::default());
         x.run(&mut tar::Reader::new(&mut tar_in))?;
         let newest = x.newest;
@@ -281,8 +276,8 @@ impl<'a> Extractor<'a> {
             }
             _ => {}
         }
-        let name = clean_path(h.path(), false)
-            .map_err(|_| invalid_entry(&h.path, "it points outside the destination"))?;
+        let name =
+            clean_path(h.path(), false).map_err(|_| invalid_entry(&h.path, "it points outside the destination"))?;
         if self.layer.is_some() {
             if is_aufs_meta(&name) {
                 return Ok(()); // AUFS bookkeeping (hardlink storage, orphans): never extracted
@@ -297,7 +292,8 @@ impl<'a> Extractor<'a> {
             if h.kind != Kind::Dir {
                 return Err(invalid_entry(&h.path, "only a directory can name the destination itself"));
             }
-            let fd = self.root.open_in(&rel, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).ctx("open destination")?;
+            let fd =
+                self.root.open_in(&rel, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).ctx("open destination")?;
             self.set_meta(fd.as_fd(), h)?;
             self.dirs.push((rel, h.mtime));
             return Ok(());
@@ -356,9 +352,18 @@ impl<'a> Extractor<'a> {
     /// Hardlink targets are resolved inside the root (relative to the destination) and must
     /// exist already; a symlink there is linked itself, never followed.
     fn hardlink(&mut self, parent: &Parent, base: &OsStr, h: &Header) -> Result<()> {
-        let target = clean_path(h.link(), false)
-            .map_err(|_| invalid_entry(&h.path, format_args!("hardlink target {:?} points outside the destination", String::from_utf8_lossy(&h.link))))?;
-        let missing = || invalid_entry(&h.path, format_args!("hardlink target {:?} does not exist", String::from_utf8_lossy(&h.link)));
+        let target = clean_path(h.link(), false).map_err(|_| {
+            invalid_entry(
+                &h.path,
+                format_args!("hardlink target {:?} points outside the destination", String::from_utf8_lossy(&h.link)),
+            )
+        })?;
+        let missing = || {
+            invalid_entry(
+                &h.path,
+                format_args!("hardlink target {:?} does not exist", String::from_utf8_lossy(&h.link)),
+            )
+        };
         let trel = self.dest.join(&target);
         let tname = target.file_name().ok_or_else(missing)?;
         let mut replaced = false;
@@ -377,7 +382,10 @@ impl<'a> Extractor<'a> {
                 }
                 Err(Errno::NOENT) => return Err(missing()),
                 Err(Errno::PERM) => {
-                    return Err(invalid_entry(&h.path, format_args!("hardlink target {:?} is a directory", String::from_utf8_lossy(&h.link))))
+                    return Err(invalid_entry(
+                        &h.path,
+                        format_args!("hardlink target {:?} is a directory", String::from_utf8_lossy(&h.link)),
+                    ))
                 }
                 Err(e) => return Err(Error::io("link", e)),
             }
@@ -391,8 +399,9 @@ impl<'a> Extractor<'a> {
         let parent_rel = name.parent().unwrap_or(Path::new(""));
         if base == OPAQUE_MARKER {
             let dir = self.root.mkdir_all(parent_rel, 0o755)?;
-            let dir = rustix::fs::openat(&dir, ".", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
-                .ctx("open opaque directory")?;
+            let dir =
+                rustix::fs::openat(&dir, ".", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+                    .ctx("open opaque directory")?;
             return rustix::fs::fsetxattr(&dir, OPAQUE_XATTR, b"y", XattrFlags::empty()).ctx("set opaque xattr");
         }
         let target = OsStr::from_bytes(&base[WHITEOUT_PREFIX.len()..]);
@@ -407,7 +416,8 @@ impl<'a> Extractor<'a> {
         }
         rustix::fs::mknodat(&parent.fd, target, FileType::CharacterDevice, Mode::empty(), 0).ctx("create whiteout")?;
         let (uid, gid) = self.owner(h)?;
-        rustix::fs::chownat(&parent.fd, target, Some(uid), Some(gid), AtFlags::SYMLINK_NOFOLLOW).ctx("chown whiteout")?;
+        rustix::fs::chownat(&parent.fd, target, Some(uid), Some(gid), AtFlags::SYMLINK_NOFOLLOW)
+            .ctx("chown whiteout")?;
         rustix::fs::utimensat(&parent.fd, target, &times(h.mtime), AtFlags::SYMLINK_NOFOLLOW).ctx("set whiteout times")
     }
 
@@ -460,7 +470,8 @@ impl<'a> Extractor<'a> {
             let real = parent.real.join(base);
             if l.split.holds(&real) {
                 if l.dup_dir.is_none() {
-                    rustix::fs::mkdirat(l.staging.fd(), DUP_DIR, Mode::from_raw_mode(0o700)).ctx("create dup directory")?;
+                    rustix::fs::mkdirat(l.staging.fd(), DUP_DIR, Mode::from_raw_mode(0o700))
+                        .ctx("create dup directory")?;
                     l.dup_dir = Some(l.staging.open_dir(Path::new(DUP_DIR)).ctx("open dup directory")?);
                 }
                 let to = l.dups.to_string();
@@ -639,8 +650,13 @@ fn remove_tree(dir: BorrowedFd<'_>, base: &OsStr) -> Result<()> {
         Err(Errno::NOTEMPTY | Errno::EXIST) => {}
         Err(e) => return Err(Error::io("remove directory", e)),
     }
-    let fd = rustix::fs::openat(dir, base, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
-        .ctx("open directory")?;
+    let fd = rustix::fs::openat(
+        dir,
+        base,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ctx("open directory")?;
     let mut names = Vec::new();
     for e in rustix::fs::Dir::read_from(&fd).ctx("read directory")? {
         let e = e.ctx("read directory")?;

@@ -235,8 +235,11 @@ impl<R: Read> Reader<R> {
                         }
                         let records = parse_pax(data, at)?;
                         merge(&mut self.globals, records);
-                        let header =
-                            Header { kind: Kind::GlobalPax, path: until_nul(&block[..100]).to_vec(), ..Header::default() };
+                        let header = Header {
+                            kind: Kind::GlobalPax,
+                            path: until_nul(&block[..100]).to_vec(),
+                            ..Header::default()
+                        };
                         return Ok(Some(Entry { header, raw, offset: start }));
                     }
                 }
@@ -439,9 +442,7 @@ fn number(field: &[u8]) -> Option<i64> {
 
 fn parse_header(b: &[u8; BLOCK], at: u64) -> Result<Header> {
     let num = |r: std::ops::Range<usize>| number(&b[r]).ok_or_else(|| bad_header(at));
-    let unsigned = |r: std::ops::Range<usize>| {
-        num(r).and_then(|v| u64::try_from(v).map_err(|_| bad_header(at)))
-    };
+    let unsigned = |r: std::ops::Range<usize>| num(r).and_then(|v| u64::try_from(v).map_err(|_| bad_header(at)));
     let magic = &b[257..263];
     let ustar = magic == b"ustar\0";
     let gnu = magic == b"ustar ";
@@ -517,10 +518,7 @@ fn merge(into: &mut Records, from: Records) {
 
 fn apply_pax(h: &mut Header, records: &Records, at: u64) -> Result<()> {
     let bad = |k: &[u8]| {
-        Error::invalid(format!(
-            "invalid PAX record {:?} in tar header at offset {at}",
-            String::from_utf8_lossy(k)
-        ))
+        Error::invalid(format!("invalid PAX record {:?} in tar header at offset {at}", String::from_utf8_lossy(k)))
     };
     let dec = |k: &[u8], v: &[u8]| -> Result<u64> {
         std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()).ok_or_else(|| bad(k))
@@ -655,7 +653,9 @@ pub fn encode(h: &Header) -> Result<Vec<u8>> {
         pax.push((b"linkpath".to_vec(), h.link.clone()));
     }
     let size = if h.kind.header_only() { 0 } else { h.size };
-    for (key, v, max) in [(&b"uid"[..], h.uid, MAX_OCTAL_7), (b"gid", h.gid, MAX_OCTAL_7), (b"size", size, MAX_OCTAL_11)] {
+    for (key, v, max) in
+        [(&b"uid"[..], h.uid, MAX_OCTAL_7), (b"gid", h.gid, MAX_OCTAL_7), (b"size", size, MAX_OCTAL_11)]
+    {
         if v > max {
             pax.push((key.to_vec(), v.to_string().into_bytes()));
         }

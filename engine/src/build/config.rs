@@ -78,7 +78,11 @@ pub fn apply(config: &mut ContainerConfig, instr: &Instruction) -> Result<()> {
         }
         Command::Workdir(w) => {
             // A relative WORKDIR continues the previous one, as Docker's filepath.Join does.
-            let joined = if w.starts_with('/') { w.clone() } else { format!("{}/{w}", if config.working_dir.is_empty() { "/" } else { &config.working_dir }) };
+            let joined = if w.starts_with('/') {
+                w.clone()
+            } else {
+                format!("{}/{w}", if config.working_dir.is_empty() { "/" } else { &config.working_dir })
+            };
             config.working_dir = format!("/{}", crate::safefs::clean_path(&joined, true)?.display());
         }
         _ => return Err(Error::invalid(format!("{} does not change the image config", instr.name()))),
@@ -126,7 +130,9 @@ mod tests {
         for ch in changes {
             let i = parse_change(ch).unwrap();
             let env = c.env.clone().unwrap_or_default();
-            let i = i.expand('\\', |k| env.iter().find_map(|e| e.strip_prefix(&format!("{k}=")).map(str::to_string))).unwrap();
+            let i = i
+                .expand('\\', |k| env.iter().find_map(|e| e.strip_prefix(&format!("{k}=")).map(str::to_string)))
+                .unwrap();
             apply(&mut c, &i).unwrap();
         }
         c
@@ -134,10 +140,28 @@ mod tests {
 
     #[test]
     fn config_instructions() {
-        let c = apply_all(&["ENV A=1 B=$A", "CMD echo hi", "EXPOSE 80 8000-8001/udp", "WORKDIR /a", "WORKDIR b", "LABEL x=y", "VOLUME /v", "USER app", "STOPSIGNAL SIGINT", "ONBUILD RUN true"]);
-        assert_eq!(c.env.unwrap(), vec!["A=1".to_string(), "B=".into()], "Docker expands with the values from before the line");
+        let c = apply_all(&[
+            "ENV A=1 B=$A",
+            "CMD echo hi",
+            "EXPOSE 80 8000-8001/udp",
+            "WORKDIR /a",
+            "WORKDIR b",
+            "LABEL x=y",
+            "VOLUME /v",
+            "USER app",
+            "STOPSIGNAL SIGINT",
+            "ONBUILD RUN true",
+        ]);
+        assert_eq!(
+            c.env.unwrap(),
+            vec!["A=1".to_string(), "B=".into()],
+            "Docker expands with the values from before the line"
+        );
         assert_eq!(c.cmd.unwrap(), vec!["/bin/sh".to_string(), "-c".into(), "echo hi".into()]);
-        assert_eq!(c.exposed_ports.unwrap().keys().cloned().collect::<Vec<_>>(), vec!["80/tcp", "8000/udp", "8001/udp"]);
+        assert_eq!(
+            c.exposed_ports.unwrap().keys().cloned().collect::<Vec<_>>(),
+            vec!["80/tcp", "8000/udp", "8001/udp"]
+        );
         assert_eq!(c.working_dir, "/a/b");
         assert_eq!(c.labels.unwrap()["x"], "y");
         assert!(c.volumes.unwrap().contains_key("/v"));

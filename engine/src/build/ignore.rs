@@ -79,9 +79,7 @@ impl DockerIgnore {
             let line = line.strip_suffix('\n').unwrap_or(line);
             let line = line.strip_suffix('\r').unwrap_or(line);
             if line.len() > 65535 {
-                return Err(Error::invalid(
-                    "error reading .dockerignore: bufio.Scanner: token too long",
-                ));
+                return Err(Error::invalid("error reading .dockerignore: bufio.Scanner: token too long"));
             }
             if line.starts_with('#') {
                 continue;
@@ -101,11 +99,7 @@ impl DockerIgnore {
                     cleaned.remove(0);
                 }
             }
-            patterns.push(if invert {
-                format!("!{cleaned}")
-            } else {
-                cleaned
-            });
+            patterns.push(if invert { format!("!{cleaned}") } else { cleaned });
         }
         DockerIgnore::from_patterns(&patterns)
     }
@@ -129,27 +123,14 @@ impl DockerIgnore {
             }
             validate(&p)?;
             let kind = compile(&p)?;
-            out.push(Pattern {
-                text: p,
-                exclusion,
-                kind,
-            });
+            out.push(Pattern { text: p, exclusion, kind });
         }
         Ok(DockerIgnore { patterns: out })
     }
 
     /// The patterns in Docker's form (`!` before exceptions).
     pub fn patterns(&self) -> Vec<String> {
-        self.patterns
-            .iter()
-            .map(|p| {
-                if p.exclusion {
-                    format!("!{}", p.text)
-                } else {
-                    p.text.clone()
-                }
-            })
-            .collect()
+        self.patterns.iter().map(|p| if p.exclusion { format!("!{}", p.text) } else { p.text.clone() }).collect()
     }
 
     /// No patterns at all.
@@ -217,11 +198,7 @@ impl DockerIgnore {
         let mut out = self.clone();
         for name in [".dockerignore".to_string(), clean_path(dockerfile)] {
             if out.matches(&name) {
-                out.patterns.push(Pattern {
-                    text: name.clone(),
-                    exclusion: true,
-                    kind: Kind::Exact,
-                });
+                out.patterns.push(Pattern { text: name.clone(), exclusion: true, kind: Kind::Exact });
             }
         }
         out
@@ -230,10 +207,7 @@ impl DockerIgnore {
     /// The daemon side: which of `.dockerignore` and `dockerfile` these (original) patterns
     /// exclude, to be removed from the context once read.
     pub fn excluded_build_files(&self, dockerfile: &str) -> Vec<String> {
-        [".dockerignore".to_string(), clean_path(dockerfile)]
-            .into_iter()
-            .filter(|f| self.matches(f))
-            .collect()
+        [".dockerignore".to_string(), clean_path(dockerfile)].into_iter().filter(|f| self.matches(f)).collect()
     }
 }
 
@@ -250,12 +224,9 @@ impl Pattern {
             Kind::Exact => path == self.text,
             Kind::Prefix(prefix) => path.starts_with(prefix.as_str()),
             Kind::Suffix(suffix) => {
-                path.ends_with(suffix.as_str())
-                    || suffix.strip_prefix('/').is_some_and(|s| path == s)
+                path.ends_with(suffix.as_str()) || suffix.strip_prefix('/').is_some_and(|s| path == s)
             }
-            Kind::Regex(elems) => {
-                nfa_run(elems, path).is_some_and(|states| states.contains(&(elems.len(), false)))
-            }
+            Kind::Regex(elems) => nfa_run(elems, path).is_some_and(|states| states.contains(&(elems.len(), false))),
         }
     }
 
@@ -310,11 +281,7 @@ fn parse_class(chars: &[char], start: usize) -> Option<(Elem, usize)> {
         if c == '-' || c == ']' {
             return None;
         }
-        let (c, next) = if c == '\\' {
-            (*chars.get(i + 1)?, i + 2)
-        } else {
-            (c, i + 1)
-        };
+        let (c, next) = if c == '\\' { (*chars.get(i + 1)?, i + 2) } else { (c, i + 1) };
         if next >= chars.len() {
             return None;
         }
@@ -394,8 +361,7 @@ fn compile(p: &str) -> Result<Kind> {
                 None => elems.push(Elem::Lit('\\')),
             },
             '[' => {
-                let (class, next) =
-                    parse_class(&chars, i - 1).ok_or_else(|| Error::invalid(BAD_PATTERN))?;
+                let (class, next) = parse_class(&chars, i - 1).ok_or_else(|| Error::invalid(BAD_PATTERN))?;
                 elems.push(class);
                 i = next;
                 detected = Detected::Regex;
@@ -427,10 +393,7 @@ struct States {
 
 impl States {
     fn new(elems: &[Elem]) -> States {
-        States {
-            list: Vec::new(),
-            seen: vec![false; 2 * (elems.len() + 1)],
-        }
+        States { list: Vec::new(), seen: vec![false; 2 * (elems.len() + 1)] }
     }
 
     /// Adds `s` and every state reachable from it without reading a character.
@@ -509,10 +472,7 @@ mod tests {
             ("# comment\n\n  \na", &["a"]),
             ("  # not a comment", &["# not a comment"]),
             ("  spaced  \r\n", &["spaced"]),
-            (
-                "/abs\n./rel\ndir/\na//b\nx/../y",
-                &["abs", "rel", "dir", "a/b", "y"],
-            ),
+            ("/abs\n./rel\ndir/\na//b\nx/../y", &["abs", "rel", "dir", "a/b", "y"]),
             ("!keep\n! spaced", &["!keep", "!spaced"]),
             ("!/abs", &["!abs"]),
             ("\u{FEFF}first", &["first"]),
@@ -541,15 +501,9 @@ mod tests {
             ("*/[", BAD_PATTERN),
         ];
         for (text, want) in cases {
-            assert_eq!(
-                DockerIgnore::parse(text).unwrap_err().message(),
-                want,
-                "{text:?}"
-            );
+            assert_eq!(DockerIgnore::parse(text).unwrap_err().message(), want, "{text:?}");
         }
-        for ok in [
-            "[a]", "[^a]", "[a-z0-9]", "[\\]]", "]", "a]b", "[*]", "\\[", "{}", "(x)", "a+b", "$x",
-        ] {
+        for ok in ["[a]", "[^a]", "[a-z0-9]", "[\\]]", "]", "a]b", "[*]", "\\[", "{}", "(x)", "a+b", "$x"] {
             assert!(DockerIgnore::parse(ok).is_ok(), "{ok}");
         }
     }
@@ -612,16 +566,8 @@ mod tests {
             // Last match wins; exceptions re-include.
             ("*.md\n!README.md", "README.md", false),
             ("*.md\n!README.md", "CHANGES.md", true),
-            (
-                "*.md\n!README*.md\nREADME-secret.md",
-                "README-secret.md",
-                true,
-            ),
-            (
-                "*.md\n!README*.md\nREADME-secret.md",
-                "README-public.md",
-                false,
-            ),
+            ("*.md\n!README*.md\nREADME-secret.md", "README-secret.md", true),
+            ("*.md\n!README*.md\nREADME-secret.md", "README-public.md", false),
             ("docs\n!docs/keep.md", "docs/keep.md", false),
             ("docs\n!docs/keep.md", "docs/other.md", true),
             ("docs\n!docs/keep.md", "docs", true),
@@ -638,11 +584,7 @@ mod tests {
             ("foo", "foo/", true),
         ];
         for (patterns, path, want) in cases {
-            assert_eq!(
-                ignore(patterns).matches(path),
-                *want,
-                "{patterns:?} {path:?}"
-            );
+            assert_eq!(ignore(patterns).matches(path), *want, "{patterns:?} {path:?}");
         }
     }
 
@@ -653,11 +595,7 @@ mod tests {
             ("node_modules", "node_modules", true),
             ("node_modules", "src", false),
             ("node_modules\n!node_modules/keep", "node_modules", false),
-            (
-                "node_modules\n!node_modules/a/keep",
-                "node_modules/a",
-                false,
-            ),
+            ("node_modules\n!node_modules/a/keep", "node_modules/a", false),
             ("node_modules\n!node_modules/a/keep", "node_modules/b", true),
             ("node_modules\n!**/keep", "node_modules", false),
             ("node_modules\n!*/keep", "node_modules", false),
@@ -677,11 +615,7 @@ mod tests {
             ("x", ".", false),
         ];
         for (patterns, dir, want) in cases {
-            assert_eq!(
-                ignore(patterns).can_skip_dir(dir),
-                *want,
-                "{patterns:?} {dir:?}"
-            );
+            assert_eq!(ignore(patterns).can_skip_dir(dir), *want, "{patterns:?} {dir:?}");
         }
     }
 
@@ -697,20 +631,7 @@ mod tests {
             "docs\n!docs/*/keep",
             "x/**\n!x/a/**/b",
         ];
-        let dirs = [
-            "a",
-            "a/b",
-            "a/b/c",
-            "d1",
-            "dd",
-            "docs",
-            "docs/p",
-            "node_modules",
-            "src",
-            "x",
-            "x/a",
-            "x/a/q",
-        ];
+        let dirs = ["a", "a/b", "a/b/c", "d1", "dd", "docs", "docs/p", "node_modules", "src", "x", "x/a", "x/a/q"];
         let leaves = ["keep", "b", "c", "x", "y", "z.go", "q/b", "p/keep", "b/c"];
         for set in sets {
             let ig = ignore(set);
@@ -718,10 +639,7 @@ mod tests {
                 if ig.can_skip_dir(dir) {
                     for leaf in leaves {
                         let path = format!("{dir}/{leaf}");
-                        assert!(
-                            ig.matches(&path),
-                            "{set:?}: skipped {dir} but {path} is included"
-                        );
+                        assert!(ig.matches(&path), "{set:?}: skipped {dir} but {path} is included");
                     }
                 }
             }
@@ -745,16 +663,10 @@ mod tests {
         assert!(!sent.matches("Dockerfile"));
         assert!(!sent.matches(".dockerignore"));
         assert!(sent.matches("a.txt"));
-        assert_eq!(
-            ig.excluded_build_files("Dockerfile"),
-            [".dockerignore", "Dockerfile"]
-        );
+        assert_eq!(ig.excluded_build_files("Dockerfile"), [".dockerignore", "Dockerfile"]);
 
         let ig = ignore("*\n!src");
-        assert_eq!(
-            ig.excluded_build_files("sub/Dockerfile.dev"),
-            [".dockerignore", "sub/Dockerfile.dev"]
-        );
+        assert_eq!(ig.excluded_build_files("sub/Dockerfile.dev"), [".dockerignore", "sub/Dockerfile.dev"]);
         let sent = ig.keeping_build_files("./sub/Dockerfile.dev");
         assert!(!sent.matches("sub/Dockerfile.dev"));
         assert!(sent.matches("sub/other"));

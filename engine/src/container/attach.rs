@@ -56,7 +56,12 @@ pub fn start_attached(
     Ok(code)
 }
 
-fn stream(c: &super::Container, opts: &AttachOptions, stdin: Option<Box<dyn Read + Send>>, out: Sink) -> Result<Option<i64>> {
+fn stream(
+    c: &super::Container,
+    opts: &AttachOptions,
+    stdin: Option<Box<dyn Read + Send>>,
+    out: Sink,
+) -> Result<Option<i64>> {
     let req = Request::Attach { stdin: opts.stdin && stdin.is_some(), stdout: opts.stdout, stderr: opts.stderr };
     let Some(mut sock) = launch::connect(&c.dir, &req)? else {
         return Err(Error::conflict("You cannot attach to a stopped container, start it first"));
@@ -127,7 +132,8 @@ fn replay(path: &std::path::Path, from: u64, to: u64, opts: &AttachOptions, out:
             return Ok(());
         }
         let Ok(l) = serde_json::from_str::<LogLine>(&line) else { continue };
-        let (stream, wanted) = if l.stream == "stderr" { (protocol::STDERR, opts.stderr) } else { (protocol::STDOUT, opts.stdout) };
+        let (stream, wanted) =
+            if l.stream == "stderr" { (protocol::STDERR, opts.stderr) } else { (protocol::STDOUT, opts.stdout) };
         if wanted {
             out(stream, l.log.as_bytes())?;
         }

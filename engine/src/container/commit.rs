@@ -73,7 +73,11 @@ pub fn commit(store: &Store, name: &str, opts: &CommitOptions) -> Result<Digest>
     let lock = store.lock()?;
     let top = c.layers.last().cloned();
     store.commit_layer(&lock, &layer_dir, top.as_ref(), &applied.diff_id, applied.tar_size, applied.unpacked_size)?;
-    let id = store.commit_image(&lock, &raw, &ImageMeta { parent: Some(c.image.clone()), built_here: true, last_tag_time: None })?;
+    let id = store.commit_image(
+        &lock,
+        &raw,
+        &ImageMeta { parent: Some(c.image.clone()), built_here: true, last_tag_time: None },
+    )?;
     if let Some(r) = reference {
         crate::image::remove::set_tag(store, &lock, &r, &id)?;
     }
@@ -86,7 +90,12 @@ pub fn diff_layer(upper: &Path, layer_dir: &Path) -> Result<archive::AppliedLaye
     let (reader, mut writer) = std::io::pipe().ctx("pipe")?;
     std::thread::scope(|s| {
         let producer = s.spawn(move || {
-            let r = archive::write_tree(&root, Path::new(""), &mut writer, &WriteOptions { whiteouts: true, ..Default::default() });
+            let r = archive::write_tree(
+                &root,
+                Path::new(""),
+                &mut writer,
+                &WriteOptions { whiteouts: true, ..Default::default() },
+            );
             drop(writer);
             r
         });

@@ -31,7 +31,9 @@ fn stat_in(root: &RootDir, rel: &Path, shown: &str) -> Result<(PathStat, bool)> 
             name,
             size: st.st_size,
             mode: st.st_mode,
-            mtime: crate::types::rfc3339_nanos(std::time::UNIX_EPOCH + std::time::Duration::from_secs(st.st_mtime.max(0) as u64)),
+            mtime: crate::types::rfc3339_nanos(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(st.st_mtime.max(0) as u64),
+            ),
             link_target: String::new(),
         },
         is_dir,
@@ -51,7 +53,13 @@ pub fn archive_get(store: &Store, name: &str, path: &str, out: &mut (dyn Write +
 }
 
 /// `PUT /containers/{id}/archive?path=`: extract a tar (any compression) into the directory `path`.
-pub fn archive_put(store: &Store, name: &str, path: &str, input: &mut (dyn Read + Send), no_overwrite_dir_non_dir: bool) -> Result<()> {
+pub fn archive_put(
+    store: &Store,
+    name: &str,
+    path: &str,
+    input: &mut (dyn Read + Send),
+    no_overwrite_dir_non_dir: bool,
+) -> Result<()> {
     let c = super::load(store, name)?;
     if c.host_config.readonly_rootfs {
         return Err(Error::permission("container rootfs is marked read-only"));
@@ -82,7 +90,10 @@ pub fn copy_from(store: &Store, name: &str, src: &str, dest: &Path) -> Result<()
             return Err(Error::invalid(format!("cannot copy a directory to a file: {}", dest.display())));
         }
         pump(
-            |w| archive::write_tree(root, &r, w, &WriteOptions { top_name: Some(top.clone()), ..Default::default() }).map(|_| ()),
+            |w| {
+                archive::write_tree(root, &r, w, &WriteOptions { top_name: Some(top.clone()), ..Default::default() })
+                    .map(|_| ())
+            },
             |rd| archive::untar(rd, &host, Path::new(""), &UntarOptions::default()),
         )
     })
@@ -104,22 +115,40 @@ pub fn copy_to(store: &Store, name: &str, src: &Path, dest: &str) -> Result<()> 
         // Into an existing directory: keep the source's name; otherwise the copy takes dest's name.
         let (target_dir, top) = match stat_in(root, &d, dest) {
             Ok((_, true)) if !contents_only => (d.clone(), src_name.clone()),
-            Ok((_, true)) => (d.parent().map(Path::to_path_buf).unwrap_or_default(), d.file_name().map(OsString::from).unwrap_or_default()),
-            Ok((_, false)) if meta.is_dir() => return Err(Error::invalid(format!("cannot copy a directory to a file: {dest}"))),
-            Ok((_, false)) => (d.parent().map(Path::to_path_buf).unwrap_or_default(), d.file_name().map(OsString::from).unwrap_or_default()),
+            Ok((_, true)) => (
+                d.parent().map(Path::to_path_buf).unwrap_or_default(),
+                d.file_name().map(OsString::from).unwrap_or_default(),
+            ),
+            Ok((_, false)) if meta.is_dir() => {
+                return Err(Error::invalid(format!("cannot copy a directory to a file: {dest}")))
+            }
+            Ok((_, false)) => (
+                d.parent().map(Path::to_path_buf).unwrap_or_default(),
+                d.file_name().map(OsString::from).unwrap_or_default(),
+            ),
             Err(e) if e.kind() == crate::ErrorKind::NotFound => {
                 if dest.ends_with('/') {
                     return Err(Error::not_found(format!("destination directory {dest} does not exist")));
                 }
                 let parent = d.parent().map(Path::to_path_buf).unwrap_or_default();
-                stat_in(root, &parent, dest).map_err(|_| Error::not_found(format!("Could not find the file {} in container", parent.display())))?;
+                stat_in(root, &parent, dest).map_err(|_| {
+                    Error::not_found(format!("Could not find the file {} in container", parent.display()))
+                })?;
                 (parent, d.file_name().map(OsString::from).unwrap_or_default())
             }
             Err(e) => return Err(e),
         };
         let src_rel = PathBuf::from(&src_name);
         pump(
-            |w| archive::write_tree(&host, &src_rel, w, &WriteOptions { top_name: Some(top.clone()), ..Default::default() }).map(|_| ()),
+            |w| {
+                archive::write_tree(
+                    &host,
+                    &src_rel,
+                    w,
+                    &WriteOptions { top_name: Some(top.clone()), ..Default::default() },
+                )
+                .map(|_| ())
+            },
             |rd| archive::untar(rd, root, &target_dir, &UntarOptions::default()),
         )
     })
@@ -146,7 +175,10 @@ fn landing(dest: &Path, src: &Path, contents_only: bool) -> Result<(OsString, Pa
 }
 
 /// Stream a tar from a producer to a consumer through a pipe (bounded memory).
-fn pump(produce: impl FnOnce(&mut dyn Write) -> Result<()> + Send, consume: impl FnOnce(std::io::PipeReader) -> Result<()>) -> Result<()> {
+fn pump(
+    produce: impl FnOnce(&mut dyn Write) -> Result<()> + Send,
+    consume: impl FnOnce(std::io::PipeReader) -> Result<()>,
+) -> Result<()> {
     let (reader, mut writer) = std::io::pipe().ctx("pipe")?;
     std::thread::scope(|s| {
         let p = s.spawn(move || {

@@ -7,8 +7,7 @@ use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
 use crate::store::Store;
 use crate::types::{
-    ContainerConfig, ContainerCreateRequest, ContainerCreateResponse, HostConfig, MountPoint,
-    VolumeCreateOptions,
+    ContainerConfig, ContainerCreateRequest, ContainerCreateResponse, HostConfig, MountPoint, VolumeCreateOptions,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -173,13 +172,19 @@ pub fn validate_host_config(h: &HostConfig) -> Result<()> {
     }
     match h.network_mode.as_str() {
         "" | "default" | "none" | "host" => {}
-        "bridge" => return Err(Error::unsupported("the bridge network is not supported yet: use --network none or host")),
-        m if m.starts_with("container:") => return Err(Error::unsupported("--network container:<id> is not supported yet")),
+        "bridge" => {
+            return Err(Error::unsupported("the bridge network is not supported yet: use --network none or host"))
+        }
+        m if m.starts_with("container:") => {
+            return Err(Error::unsupported("--network container:<id> is not supported yet"))
+        }
         m => return Err(Error::not_found(format!("network {m} not found"))),
     }
     let publishes = h.port_bindings.as_ref().is_some_and(|p| !p.is_empty()) || h.publish_all_ports;
     if publishes {
-        return Err(Error::unsupported("publishing ports (-p/-P) is not supported yet: it comes with the bridge network"));
+        return Err(Error::unsupported(
+            "publishing ports (-p/-P) is not supported yet: it comes with the bridge network",
+        ));
     }
     let rp = &h.restart_policy;
     match rp.name.as_str() {
@@ -223,7 +228,11 @@ pub fn security_options(h: &HostConfig) -> Result<(bool, bool)> {
             ("no-new-privileges", "false") => nnp = false,
             ("seccomp", "unconfined") => unconfined = true,
             ("apparmor", "unconfined") | ("label", "disable") => {}
-            _ => return Err(Error::invalid(format!("invalid --security-opt: {o:?} (supported: no-new-privileges, seccomp=unconfined)"))),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "invalid --security-opt: {o:?} (supported: no-new-privileges, seccomp=unconfined)"
+                )))
+            }
         }
     }
     Ok((nnp, unconfined))
@@ -299,7 +308,9 @@ pub fn plan_mounts(h: &HostConfig) -> Result<Vec<Requested>> {
             "bind" => "bind",
             "volume" => "volume",
             "tmpfs" => "tmpfs",
-            other => return Err(Error::invalid(format!("mount type {other:?} is not supported (bind, volume, tmpfs)"))),
+            other => {
+                return Err(Error::invalid(format!("mount type {other:?} is not supported (bind, volume, tmpfs)")))
+            }
         };
         let destination = check_destination(&m.target, kind)?;
         let mut data = String::new();
@@ -321,7 +332,9 @@ pub fn plan_mounts(h: &HostConfig) -> Result<Vec<Requested>> {
             "volume" if !m.source.is_empty() => crate::volume::validate_name(&m.source)?,
             "tmpfs" => {
                 if !m.source.is_empty() {
-                    return Err(Error::invalid("invalid mount config for type \"tmpfs\": source must not be specified"));
+                    return Err(Error::invalid(
+                        "invalid mount config for type \"tmpfs\": source must not be specified",
+                    ));
                 }
                 if let Some(t) = &m.tmpfs_options {
                     let mut o = Vec::new();
@@ -354,7 +367,12 @@ pub fn plan_mounts(h: &HostConfig) -> Result<Vec<Requested>> {
             match o {
                 "ro" => readonly = true,
                 "rw" | "nosuid" | "nodev" | "exec" | "noexec" | "suid" | "dev" => {}
-                o if o.starts_with("size=") || o.starts_with("mode=") || o.starts_with("uid=") || o.starts_with("gid=") || o.starts_with("nr_inodes=") => {
+                o if o.starts_with("size=")
+                    || o.starts_with("mode=")
+                    || o.starts_with("uid=")
+                    || o.starts_with("gid=")
+                    || o.starts_with("nr_inodes=") =>
+                {
                     data.push(o.to_string())
                 }
                 o => return Err(Error::invalid(format!("invalid tmpfs option {o:?}"))),
@@ -381,7 +399,11 @@ pub fn plan_mounts(h: &HostConfig) -> Result<Vec<Requested>> {
 
 /// Create the volumes (named ones if missing; anonymous ones for the image's VOLUMEs not
 /// covered by a mount) and describe every mount as Docker's `MountPoint`.
-fn realize_mounts(store: &Store, req: &[Requested], config: &ContainerConfig) -> Result<(Vec<MountPoint>, Vec<String>)> {
+fn realize_mounts(
+    store: &Store,
+    req: &[Requested],
+    config: &ContainerConfig,
+) -> Result<(Vec<MountPoint>, Vec<String>)> {
     let mut out = Vec::new();
     let mut anonymous = Vec::new();
     let mut all: Vec<Requested> = req.to_vec();
@@ -408,7 +430,10 @@ fn realize_mounts(store: &Store, req: &[Requested], config: &ContainerConfig) ->
                 (r.source.clone(), String::new())
             }
             "volume" => {
-                let v = crate::volume::create(store, &VolumeCreateOptions { name: r.source.clone(), ..Default::default() })?;
+                let v = crate::volume::create(
+                    store,
+                    &VolumeCreateOptions { name: r.source.clone(), ..Default::default() },
+                )?;
                 if r.source.is_empty() {
                     anonymous.push(v.name.clone());
                 }
@@ -425,7 +450,11 @@ fn realize_mounts(store: &Store, req: &[Requested], config: &ContainerConfig) ->
             mode: r.data.clone(),
             rw: !r.readonly,
             propagation: if r.kind == "bind" {
-                if r.propagation.is_empty() { "rprivate".into() } else { r.propagation.clone() }
+                if r.propagation.is_empty() {
+                    "rprivate".into()
+                } else {
+                    r.propagation.clone()
+                }
             } else {
                 String::new()
             },
@@ -443,7 +472,8 @@ fn write_etc_files(dir: &Path, c: &Container) -> Result<()> {
         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n".to_string()
     };
     for e in host.extra_hosts.iter().flatten() {
-        let (name, ip) = e.split_once(':').ok_or_else(|| Error::invalid(format!("invalid --add-host {e:?}: expected host:ip")))?;
+        let (name, ip) =
+            e.split_once(':').ok_or_else(|| Error::invalid(format!("invalid --add-host {e:?}: expected host:ip")))?;
         hosts.push_str(&format!("{ip}\t{name}\n"));
     }
     write_file(dir, "hosts", &hosts)?;
@@ -476,7 +506,8 @@ mod tests {
 
     #[test]
     fn binds_are_validated_like_docker() {
-        let h = |b: &[&str]| HostConfig { binds: Some(b.iter().map(|s| s.to_string()).collect()), ..Default::default() };
+        let h =
+            |b: &[&str]| HostConfig { binds: Some(b.iter().map(|s| s.to_string()).collect()), ..Default::default() };
         assert!(plan_mounts(&h(&["/tmp:/x:ro"])).unwrap()[0].readonly);
         assert_eq!(plan_mounts(&h(&["vol:/data"])).unwrap()[0].kind, "volume");
         let e = plan_mounts(&h(&["rel/path:/x"])).unwrap_err();

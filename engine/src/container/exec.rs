@@ -34,7 +34,11 @@ pub fn create(store: &Store, name: &str, cfg: &ExecConfig) -> Result<String> {
     }
     let (nnp, _) = super::create::security_options(&c.host_config)?;
     let h = &c.host_config;
-    let caps = crate::runtime::caps::resolve(h.cap_add.as_deref().unwrap_or(&[]), h.cap_drop.as_deref().unwrap_or(&[]), h.privileged || cfg.privileged)?;
+    let caps = crate::runtime::caps::resolve(
+        h.cap_add.as_deref().unwrap_or(&[]),
+        h.cap_drop.as_deref().unwrap_or(&[]),
+        h.privileged || cfg.privileged,
+    )?;
     let mut env = c.config.env.clone().unwrap_or_default();
     for e in cfg.env.iter().flatten() {
         let key = e.split('=').next().unwrap_or("");
@@ -69,7 +73,10 @@ pub fn create(store: &Store, name: &str, cfg: &ExecConfig) -> Result<String> {
         detach: false,
     };
     if !spec.process.cwd.starts_with('/') {
-        return Err(Error::invalid(format!("the working directory '{}' is invalid, it needs to be an absolute path", spec.process.cwd)));
+        return Err(Error::invalid(format!(
+            "the working directory '{}' is invalid, it needs to be an absolute path",
+            spec.process.cwd
+        )));
     }
     let dir = c.dir.join("exec");
     std::fs::create_dir_all(&dir).ctx("create exec directory")?;
@@ -79,7 +86,10 @@ pub fn create(store: &Store, name: &str, cfg: &ExecConfig) -> Result<String> {
 }
 
 fn save_state(dir: &std::path::Path, id: &str, s: &ExecState) -> Result<()> {
-    crate::safefs::write_replace(&dir.join(format!("{id}.state.json")), &serde_json::to_vec(s).expect("exec state json"))
+    crate::safefs::write_replace(
+        &dir.join(format!("{id}.state.json")),
+        &serde_json::to_vec(s).expect("exec state json"),
+    )
 }
 
 /// Find an exec by id: (container dir, spec).
@@ -88,7 +98,8 @@ fn find(store: &Store, exec_id: &str) -> Result<(std::path::PathBuf, ExecSpec)> 
         for cid in super::ids(store)? {
             let dir = super::container_dir(store, &cid).join("exec");
             if let Ok(b) = std::fs::read(dir.join(format!("{exec_id}.json"))) {
-                let spec: ExecSpec = serde_json::from_slice(&b).map_err(|e| Error::corrupt(format!("exec {exec_id}: {e}")))?;
+                let spec: ExecSpec =
+                    serde_json::from_slice(&b).map_err(|e| Error::corrupt(format!("exec {exec_id}: {e}")))?;
                 return Ok((dir, spec));
             }
         }
@@ -117,7 +128,8 @@ pub fn start(
         spec.process.console_size = opts.console_size;
     }
     // The seccomp program the container runs under applies to its execs too.
-    spec.process.seccomp = if spec.privileged { None } else { c.dir.join("seccomp.bpf").exists().then(|| c.dir.join("seccomp.bpf")) };
+    spec.process.seccomp =
+        if spec.privileged { None } else { c.dir.join("seccomp.bpf").exists().then(|| c.dir.join("seccomp.bpf")) };
     crate::safefs::write_replace(&dir.join(format!("{exec_id}.json")), &serde_json::to_vec(&spec).expect("exec json"))?;
     save_state(&dir, exec_id, &ExecState { running: true, exit_code: None })?;
     let with_stdin = spec.process.open_stdin && stdin.is_some() && !opts.detach;
@@ -178,7 +190,11 @@ pub fn start(
     }
     drop(copier);
     let code = result.as_ref().ok().copied().flatten();
-    let _ = save_state(&dir, exec_id, &ExecState { running: opts.detach && result.is_ok(), exit_code: if opts.detach { None } else { code } });
+    let _ = save_state(
+        &dir,
+        exec_id,
+        &ExecState { running: opts.detach && result.is_ok(), exit_code: if opts.detach { None } else { code } },
+    );
     result
 }
 

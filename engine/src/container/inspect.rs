@@ -60,7 +60,11 @@ pub fn document(store: &Store, c: &Container) -> ContainerInspect {
         mounts: c.mounts.iter().filter(|m| m.kind != "tmpfs").cloned().collect(),
         config: c.config.clone(),
         network_settings: NetworkSettings {
-            sandbox_key: if s.pid > 0 && network_mode != "host" { format!("/proc/{}/ns/net", s.pid) } else { String::new() },
+            sandbox_key: if s.pid > 0 && network_mode != "host" {
+                format!("/proc/{}/ns/net", s.pid)
+            } else {
+                String::new()
+            },
             networks: BTreeMap::from([(network_mode.to_string(), serde_json::json!({}))]),
             ..Default::default()
         },

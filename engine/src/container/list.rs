@@ -60,7 +60,11 @@ fn summary(store: &Store, c: &Container, size: bool) -> ContainerSummary {
         status: status_string(c),
         host_config: BTreeMap::from([(
             "NetworkMode".to_string(),
-            if c.host_config.network_mode.is_empty() { "default".to_string() } else { c.host_config.network_mode.clone() },
+            if c.host_config.network_mode.is_empty() {
+                "default".to_string()
+            } else {
+                c.host_config.network_mode.clone()
+            },
         )]),
         mounts: c.mounts.clone(),
     }
@@ -68,7 +72,8 @@ fn summary(store: &Store, c: &Container, size: bool) -> ContainerSummary {
 
 /// `Up 5 minutes`, `Up 2 seconds (Paused)`, `Exited (0) 3 seconds ago`, `Created`, `Restarting (1) …`.
 pub fn status_string(c: &Container) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let since = |t: &str| human_duration(now - unix_seconds(Some(t)));
     match c.state.status {
         Status::Running if c.is_paused() => format!("Up {} (Paused)", since(&c.state.started_at)),
@@ -91,12 +96,15 @@ struct Filter {
 
 impl Filter {
     fn new(store: &Store, filters: &BTreeMap<String, Vec<String>>) -> Result<Filter> {
-        let mut f = Filter { status: vec![], names: vec![], ids: vec![], labels: vec![], exited: vec![], ancestors: vec![] };
+        let mut f =
+            Filter { status: vec![], names: vec![], ids: vec![], labels: vec![], exited: vec![], ancestors: vec![] };
         for (k, vs) in filters {
             for v in vs {
                 match k.as_str() {
                     "status" => {
-                        if !["created", "restarting", "running", "removing", "paused", "exited", "dead"].contains(&v.as_str()) {
+                        if !["created", "restarting", "running", "removing", "paused", "exited", "dead"]
+                            .contains(&v.as_str())
+                        {
                             return Err(Error::invalid(format!("invalid filter 'status={v}'")));
                         }
                         f.status.push(v.clone())
@@ -107,7 +115,9 @@ impl Filter {
                         Some((a, b)) => (a.to_string(), Some(b.to_string())),
                         None => (v.clone(), None),
                     }),
-                    "exited" => f.exited.push(v.parse().map_err(|_| Error::invalid(format!("invalid filter 'exited={v}'")))?),
+                    "exited" => {
+                        f.exited.push(v.parse().map_err(|_| Error::invalid(format!("invalid filter 'exited={v}'")))?)
+                    }
                     "ancestor" => {
                         if let Ok(img) = crate::image::resolve::resolve(store, v) {
                             f.ancestors.push(img.id)

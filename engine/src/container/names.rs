@@ -93,14 +93,14 @@ pub fn release(store: &Store, name: &str, id: &str) -> Result<()> {
 /// A generated `adjective_noun` name, like Docker's (our own word lists).
 pub fn generate(store: &Store, id: &str) -> Result<(String, Claim)> {
     const ADJ: &[&str] = &[
-        "amber", "brave", "calm", "clever", "crisp", "dapper", "eager", "fancy", "gentle", "happy", "jolly",
-        "keen", "lively", "lucid", "merry", "nimble", "polite", "quiet", "rapid", "serene", "sharp", "steady",
-        "sunny", "swift", "tidy", "vivid", "witty", "zesty", "bold", "cosmic",
+        "amber", "brave", "calm", "clever", "crisp", "dapper", "eager", "fancy", "gentle", "happy", "jolly", "keen",
+        "lively", "lucid", "merry", "nimble", "polite", "quiet", "rapid", "serene", "sharp", "steady", "sunny",
+        "swift", "tidy", "vivid", "witty", "zesty", "bold", "cosmic",
     ];
     const NOUN: &[&str] = &[
         "otter", "falcon", "maple", "harbor", "comet", "lynx", "cedar", "quartz", "badger", "heron", "willow",
-        "pebble", "raven", "tulip", "walrus", "zephyr", "meadow", "orca", "panda", "sparrow", "tiger", "valley",
-        "yak", "koala", "lotus", "ember", "glacier", "island", "jasper", "nebula",
+        "pebble", "raven", "tulip", "walrus", "zephyr", "meadow", "orca", "panda", "sparrow", "tiger", "valley", "yak",
+        "koala", "lotus", "ember", "glacier", "island", "jasper", "nebula",
     ];
     for attempt in 0..20 {
         let r = crate::digest::random_hex(4);

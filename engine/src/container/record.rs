@@ -58,7 +58,10 @@ impl Container {
 
     /// Persist the record (atomic replace).
     pub fn save(&self) -> Result<()> {
-        crate::safefs::write_replace(&self.dir.join("config.json"), &serde_json::to_vec_pretty(self).expect("record json"))
+        crate::safefs::write_replace(
+            &self.dir.join("config.json"),
+            &serde_json::to_vec_pretty(self).expect("record json"),
+        )
     }
 
     /// A running state with no live monitor means the monitor was killed: the container died

@@ -24,17 +24,24 @@ pub fn with_rootfs<T: Send>(store: &Store, c: &Container, f: impl FnOnce(&RootDi
         return f(&root);
     }
     let lower: Vec<PathBuf> = c.layers.iter().rev().map(|l| PathBuf::from(l.hex()).join("diff")).collect();
-    in_private_mount(Step::Overlay {
-        target: c.dir.join("rootfs"),
-        layers_dir: store.layers_dir(),
-        lower,
-        upper: c.dir.join("upper"),
-        work: c.dir.join("work"),
-    }, f)
+    in_private_mount(
+        Step::Overlay {
+            target: c.dir.join("rootfs"),
+            layers_dir: store.layers_dir(),
+            lower,
+            upper: c.dir.join("upper"),
+            work: c.dir.join("work"),
+        },
+        f,
+    )
 }
 
 /// The container's own files (upper over image layers), read-only, without any mount.
-pub fn with_image_view<T: Send>(store: &Store, c: &Container, f: impl FnOnce(&RootDir) -> Result<T> + Send) -> Result<T> {
+pub fn with_image_view<T: Send>(
+    store: &Store,
+    c: &Container,
+    f: impl FnOnce(&RootDir) -> Result<T> + Send,
+) -> Result<T> {
     // The upper directory as the top lower layer: its whiteouts hide what they hide, and a
     // running container's overlay is left alone (only upper/work directories are exclusive).
     let mut lower: Vec<PathBuf> = vec![c.dir.join("upper")];

@@ -9,8 +9,17 @@ use std::path::PathBuf;
 
 /// Docker's masked and read-only paths (moby `oci/defaults.go`).
 pub const MASKED_PATHS: &[&str] = &[
-    "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/interrupts",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
     "/sys/devices/virtual/powercap",
 ];
 pub const READONLY_PATHS: &[&str] = &["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
@@ -70,7 +79,11 @@ impl MonitorHandle {
 pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {
     let h = &c.host_config;
     let (nnp, unconfined) = security_options(h)?;
-    let caps = crate::runtime::caps::resolve(h.cap_add.as_deref().unwrap_or(&[]), h.cap_drop.as_deref().unwrap_or(&[]), h.privileged)?;
+    let caps = crate::runtime::caps::resolve(
+        h.cap_add.as_deref().unwrap_or(&[]),
+        h.cap_drop.as_deref().unwrap_or(&[]),
+        h.privileged,
+    )?;
     let seccomp = if unconfined {
         None
     } else {
@@ -127,7 +140,11 @@ pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {
             console_size: h.console_size.filter(|s| s[0] > 0 && s[1] > 0),
             stop_signal,
         },
-        hostname: if host_net { rustix::system::uname().nodename().to_string_lossy().into_owned() } else { c.config.hostname.clone() },
+        hostname: if host_net {
+            rustix::system::uname().nodename().to_string_lossy().into_owned()
+        } else {
+            c.config.hostname.clone()
+        },
         domainname: c.config.domainname.clone(),
         namespaces: Namespaces { net: !host_net, pid: true, ipc: true, uts: !host_net },
         mounts,
@@ -142,10 +159,7 @@ pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {
         },
         log_path: c.log_path(),
         auto_remove: h.auto_remove,
-        etc_files: ["hostname", "hosts", "resolv.conf"]
-            .iter()
-            .map(|f| (c.dir.join(f), format!("/etc/{f}")))
-            .collect(),
+        etc_files: ["hostname", "hosts", "resolv.conf"].iter().map(|f| (c.dir.join(f), format!("/etc/{f}"))).collect(),
     })
 }
 
@@ -169,8 +183,12 @@ fn devices(h: &crate::types::HostConfig) -> Result<Vec<Device>> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let mut v = if h.privileged { host_devices() } else { default_devices() };
     for d in &h.resources.devices {
-        let m = std::fs::metadata(&d.path_on_host)
-            .map_err(|e| Error::invalid(format!("error gathering device information while adding custom device {:?}: {e}", d.path_on_host)))?;
+        let m = std::fs::metadata(&d.path_on_host).map_err(|e| {
+            Error::invalid(format!(
+                "error gathering device information while adding custom device {:?}: {e}",
+                d.path_on_host
+            ))
+        })?;
         let kind = if m.file_type().is_char_device() {
             'c'
         } else if m.file_type().is_block_device() {
@@ -180,7 +198,13 @@ fn devices(h: &crate::types::HostConfig) -> Result<Vec<Device>> {
         };
         let path = if d.path_in_container.is_empty() { d.path_on_host.clone() } else { d.path_in_container.clone() };
         v.retain(|x| x.path != path);
-        v.push(Device { path, kind, major: rustix::fs::major(m.rdev()), minor: rustix::fs::minor(m.rdev()), mode: m.mode() & 0o777 });
+        v.push(Device {
+            path,
+            kind,
+            major: rustix::fs::major(m.rdev()),
+            minor: rustix::fs::minor(m.rdev()),
+            mode: m.mode() & 0o777,
+        });
     }
     Ok(v)
 }
@@ -193,7 +217,13 @@ fn host_devices() -> Vec<Device> {
             let Ok(m) = std::fs::symlink_metadata(e.path()) else { continue };
             use std::os::unix::fs::{FileTypeExt, MetadataExt};
             let ft = m.file_type();
-            let kind = if ft.is_char_device() { 'c' } else if ft.is_block_device() { 'b' } else { continue };
+            let kind = if ft.is_char_device() {
+                'c'
+            } else if ft.is_block_device() {
+                'b'
+            } else {
+                continue;
+            };
             let path = format!("/dev/{}", e.file_name().to_string_lossy());
             if v.iter().any(|d| d.path == path) || path == "/dev/ptmx" || path == "/dev/console" {
                 continue;

@@ -28,7 +28,9 @@ pub fn top(store: &Store, name: &str, ps_args: &str) -> Result<TopResponse> {
         let (ppid, tty, utime, stime, start) = (field(1), field(4), field(11), field(12), field(19));
         let uid = std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1).map(str::to_string)))
+            .and_then(|s| {
+                s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+            })
             .unwrap_or_default();
         let user = users
             .lines()
@@ -38,7 +40,13 @@ pub fn top(store: &Store, name: &str, ps_args: &str) -> Result<TopResponse> {
             .unwrap_or(uid);
         let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
             .ok()
-            .map(|b| b.split(|&x| x == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "))
+            .map(|b| {
+                b.split(|&x| x == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .filter(|s| !s.is_empty())
             .unwrap_or(format!("[{comm}]"));
         let cpu = (utime + stime) / tick.max(1);

@@ -31,7 +31,9 @@ pub fn wait(store: &Store, name: &str, condition: &str) -> Result<ContainerWaitR
     let code = match code {
         Some(c) => c,
         // The monitor is gone: the state it (or the reconciliation) recorded is final.
-        None => super::Container::load(store, &c.id)?.map(|c| c.state.exit_code as i64).unwrap_or(c.state.exit_code as i64),
+        None => {
+            super::Container::load(store, &c.id)?.map(|c| c.state.exit_code as i64).unwrap_or(c.state.exit_code as i64)
+        }
     };
     if condition == "removed" {
         super::stop::wait_monitor_gone(&c.dir);

@@ -8,12 +8,14 @@ use crate::types::ContainerConfig;
 
 pub fn apply(mut cfg: ContainerConfig, changes: &[String]) -> Result<ContainerConfig> {
     for change in changes {
-        let instr = dockerfile::parse_change(change).map_err(|e| Error::invalid(format!("invalid change {change:?}: {e}")))?;
+        let instr =
+            dockerfile::parse_change(change).map_err(|e| Error::invalid(format!("invalid change {change:?}: {e}")))?;
         if !config::is_config_instruction(&instr) || matches!(instr.command, dockerfile::Command::Shell(_)) {
             return Err(Error::invalid(format!("{} is not a valid change command", instr.name())));
         }
         let env = cfg.env.clone().unwrap_or_default();
-        let lookup = |k: &str| env.iter().find_map(|e| e.strip_prefix(k).and_then(|r| r.strip_prefix('=')).map(str::to_string));
+        let lookup =
+            |k: &str| env.iter().find_map(|e| e.strip_prefix(k).and_then(|r| r.strip_prefix('=')).map(str::to_string));
         let instr = instr.expand('\\', lookup)?;
         config::apply(&mut cfg, &instr)?;
     }

@@ -23,7 +23,10 @@ pub const MAX_JSON: u64 = 32 << 20;
 
 enum Member {
     Json(Vec<u8>),
-    Layer { dir: PathBuf, applied: archive::AppliedLayer },
+    Layer {
+        dir: PathBuf,
+        applied: archive::AppliedLayer,
+    },
     /// Not JSON and not a valid layer: the reason, should the manifest name it as a layer.
     Bad(String),
     Alias(PathBuf),
@@ -118,7 +121,10 @@ pub fn load(store: &Store, input: &mut dyn Read, progress: Progress) -> Result<I
         let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
         let member = if matches!(first, Some(b'{') | Some(b'[')) || size == 0 {
             if size > MAX_JSON {
-                return Err(Error::invalid(format!("{} is too large ({size} bytes; the limit is {MAX_JSON})", name.display())));
+                return Err(Error::invalid(format!(
+                    "{} is too large ({size} bytes; the limit is {MAX_JSON})",
+                    name.display()
+                )));
             }
             let mut body = head;
             payload.read_to_end(&mut body).ctx(format_args!("read {}", name.display()))?;
@@ -128,7 +134,11 @@ pub fn load(store: &Store, input: &mut dyn Read, progress: Progress) -> Result<I
             let dir = staging.path().join(format!("layer{n}"));
             std::fs::create_dir(&dir).ctx("create layer staging")?;
             progress(&JsonMessage::progress("Loading layer", &short_name(&name), 0, Some(size)));
-            match archive::apply_layer(std::io::Cursor::new(head).chain(&mut payload), &dir, &ApplyOptions { blob_digest: true }) {
+            match archive::apply_layer(
+                std::io::Cursor::new(head).chain(&mut payload),
+                &dir,
+                &ApplyOptions { blob_digest: true },
+            ) {
                 Ok(applied) => Member::Layer { dir, applied },
                 Err(err) => {
                     let _ = crate::store::remove_tree(&dir);
@@ -165,7 +175,12 @@ fn get<'a>(members: &'a HashMap<PathBuf, Member>, name: &Path) -> Result<&'a Mem
         match members.get(&cur) {
             Some(Member::Alias(t)) => cur = t.clone(),
             Some(m) => return Ok(m),
-            None => return Err(Error::invalid(format!("the manifest names {}, which is missing from the archive", name.display()))),
+            None => {
+                return Err(Error::invalid(format!(
+                    "the manifest names {}, which is missing from the archive",
+                    name.display()
+                )))
+            }
         }
     }
     Err(Error::invalid(format!("too many links resolving {}", name.display())))
@@ -194,7 +209,8 @@ fn manifest_path(p: &str) -> Result<PathBuf> {
     if p.starts_with('/') {
         return Err(Error::invalid(format!("invalid path in manifest: {p:?} is absolute")));
     }
-    crate::safefs::clean_path(Path::new(p), false).map_err(|_| Error::invalid(format!("invalid path in manifest: {p:?} points outside the archive")))
+    crate::safefs::clean_path(Path::new(p), false)
+        .map_err(|_| Error::invalid(format!("invalid path in manifest: {p:?} points outside the archive")))
 }
 
 /// `blobs/sha256/<hex>` must hash to `<hex>`.
@@ -220,7 +236,8 @@ fn verify_blob_names(members: &HashMap<PathBuf, Member>) -> Result<()> {
 }
 
 fn parse_config(raw: &[u8], what: &str) -> Result<ImageConfig> {
-    let config: ImageConfig = serde_json::from_slice(raw).map_err(|e| Error::invalid(format!("invalid image config {what}: {e}")))?;
+    let config: ImageConfig =
+        serde_json::from_slice(raw).map_err(|e| Error::invalid(format!("invalid image config {what}: {e}")))?;
     if !config.os.is_empty() && config.os != "linux" {
         return Err(Error::invalid(format!("image {what} is for {}, not linux", config.os)));
     }
@@ -295,7 +312,9 @@ fn oci_plans(members: &HashMap<PathBuf, Member>) -> Result<Vec<Plan>> {
                 .manifests
                 .iter()
                 .find(|m| m.platform.as_ref().is_some_and(|p| p.os == "linux" && p.architecture == super::host_arch()))
-                .ok_or_else(|| Error::invalid(format!("image index {} has no linux/{} image", desc.digest, super::host_arch())))?;
+                .ok_or_else(|| {
+                    Error::invalid(format!("image index {} has no linux/{} image", desc.digest, super::host_arch()))
+                })?;
             let manifest = load_manifest(members, desc_ref)?;
             plans.push(plan_from_manifest(members, manifest, &desc.annotations)?);
             continue;
@@ -307,10 +326,15 @@ fn oci_plans(members: &HashMap<PathBuf, Member>) -> Result<Vec<Plan>> {
 }
 
 fn load_manifest(members: &HashMap<PathBuf, Member>, d: &Descriptor) -> Result<OciManifest> {
-    serde_json::from_slice(json_member(members, &blob_path(&d.digest)?)?).map_err(|e| Error::invalid(format!("invalid manifest {}: {e}", d.digest)))
+    serde_json::from_slice(json_member(members, &blob_path(&d.digest)?)?)
+        .map_err(|e| Error::invalid(format!("invalid manifest {}: {e}", d.digest)))
 }
 
-fn plan_from_manifest(members: &HashMap<PathBuf, Member>, m: OciManifest, annotations: &HashMap<String, String>) -> Result<Plan> {
+fn plan_from_manifest(
+    members: &HashMap<PathBuf, Member>,
+    m: OciManifest,
+    annotations: &HashMap<String, String>,
+) -> Result<Plan> {
     let raw = json_member(members, &blob_path(&m.config.digest)?)?.to_vec();
     let config = parse_config(&raw, &m.config.digest)?;
     if m.layers.len() != config.rootfs.diff_ids.len() {
@@ -336,7 +360,12 @@ fn plan_from_manifest(members: &HashMap<PathBuf, Member>, m: OciManifest, annota
 }
 
 /// Publish the plans under the writer lock.
-fn publish(store: &Store, members: &mut HashMap<PathBuf, Member>, plans: Vec<Plan>, progress: Progress) -> Result<ImageLoadResult> {
+fn publish(
+    store: &Store,
+    members: &mut HashMap<PathBuf, Member>,
+    plans: Vec<Plan>,
+    progress: Progress,
+) -> Result<ImageLoadResult> {
     let lock = store.lock()?;
     let mut result = ImageLoadResult::default();
     for plan in plans {
@@ -348,7 +377,11 @@ fn publish(store: &Store, members: &mut HashMap<PathBuf, Member>, plans: Vec<Pla
             }
             parent = Some(chain);
         }
-        let id = store.commit_image(&lock, &plan.raw, &ImageMeta { parent: plan.parent.clone(), built_here: false, last_tag_time: None })?;
+        let id = store.commit_image(
+            &lock,
+            &plan.raw,
+            &ImageMeta { parent: plan.parent.clone(), built_here: false, last_tag_time: None },
+        )?;
         if plan.tags.is_empty() {
             result.untagged_ids.push(id.to_string());
             progress(&JsonMessage::stream(format!("Loaded image ID: {id}\n")));

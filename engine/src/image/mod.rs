@@ -29,10 +29,7 @@ pub fn platform(requested: Option<&str>) -> Result<(String, String)> {
     let mut parts = p.split('/');
     let (os, arch) = (parts.next().unwrap_or(""), parts.next().unwrap_or(host_arch()));
     if os != "linux" || arch != host_arch() {
-        return Err(Error::invalid(format!(
-            "unsupported platform {p:?}: this engine runs linux/{} only",
-            host_arch()
-        )));
+        return Err(Error::invalid(format!("unsupported platform {p:?}: this engine runs linux/{} only", host_arch())));
     }
     Ok(host)
 }

@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::store::refs::Refs;
 use crate::store::{Image, Store};
 use crate::types::{
-    unix_seconds, GraphDriver, HistoryResponseItem, ImageInspect, ImageListOptions, ImageMetadata,
-    ImageSummary, InspectRootFs,
+    unix_seconds, GraphDriver, HistoryResponseItem, ImageInspect, ImageListOptions, ImageMetadata, ImageSummary,
+    InspectRootFs,
 };
 use std::collections::{BTreeMap, HashSet};
 
@@ -162,8 +162,7 @@ pub fn inspect(store: &Store, name: &str) -> Result<ImageInspect> {
     let size: i64 = layers.iter().map(|l| l.size as i64).sum();
     let mut data = BTreeMap::new();
     // Overlay lowerdir order: top layer first.
-    let lower: Vec<String> =
-        layers.iter().rev().map(|l| store.layer_diff(&l.chain_id).display().to_string()).collect();
+    let lower: Vec<String> = layers.iter().rev().map(|l| store.layer_diff(&l.chain_id).display().to_string()).collect();
     if let Some((top, rest)) = lower.split_first() {
         data.insert("UpperDir".to_string(), top.clone());
         if !rest.is_empty() {

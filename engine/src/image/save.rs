@@ -133,12 +133,19 @@ pub fn save(store: &Store, names: &[String], out: &mut dyn Write) -> Result<()> 
     }
 
     let mut w = out;
-    let dir = |path: &str| Header { path: path.as_bytes().to_vec(), kind: Kind::Dir, mode: 0o755, ..Default::default() };
+    let dir =
+        |path: &str| Header { path: path.as_bytes().to_vec(), kind: Kind::Dir, mode: 0o755, ..Default::default() };
     write_entry(&mut w, &dir("blobs/"), None)?;
     write_entry(&mut w, &dir("blobs/sha256/"), None)?;
     for (hex, (blob, mtime)) in &blobs {
         let path = format!("blobs/sha256/{hex}");
-        let mut h = Header { path: path.into_bytes(), kind: Kind::Regular, mode: 0o644, mtime: Time { secs: *mtime, nanos: 0 }, ..Default::default() };
+        let mut h = Header {
+            path: path.into_bytes(),
+            kind: Kind::Regular,
+            mode: 0o644,
+            mtime: Time { secs: *mtime, nanos: 0 },
+            ..Default::default()
+        };
         match blob {
             Blob::Bytes(b) => {
                 h.size = b.len() as u64;
@@ -168,7 +175,13 @@ pub fn save(store: &Store, names: &[String], out: &mut dyn Write) -> Result<()> 
         files.push(file("repositories", serde_json::to_vec(&repositories).expect("json")));
     }
     for (name, body) in files {
-        let h = Header { path: name.into_bytes(), kind: Kind::Regular, mode: 0o644, size: body.len() as u64, ..Default::default() };
+        let h = Header {
+            path: name.into_bytes(),
+            kind: Kind::Regular,
+            mode: 0o644,
+            size: body.len() as u64,
+            ..Default::default()
+        };
         write_entry(&mut w, &h, Some(&body))?;
     }
     w.write_all(&[0u8; 2 * tar::BLOCK]).ctx("write archive")?;

@@ -205,10 +205,7 @@ pub fn last_cap() -> u8 {
             }
         }
         (0u8..64)
-            .take_while(|c| {
-                rthread::capability_is_in_bounding_set(CapabilitySet::from_bits_retain(1 << c))
-                    .is_ok()
-            })
+            .take_while(|c| rthread::capability_is_in_bounding_set(CapabilitySet::from_bits_retain(1 << c)).is_ok())
             .last()
             .unwrap_or(LAST_KNOWN)
     })
@@ -351,11 +348,7 @@ pub fn apply(set: CapSet) -> io::Result<()> {
     let current = rthread::capabilities(None).map_err(|e| step_err("capget", None, e))?;
     rthread::set_capabilities(
         None,
-        CapabilitySets {
-            effective: current.permitted,
-            permitted: current.permitted,
-            inheritable: current.inheritable,
-        },
+        CapabilitySets { effective: current.permitted, permitted: current.permitted, inheritable: current.inheritable },
     )
     .map_err(|e| step_err("capset (raise effective to permitted)", None, e))?;
 
@@ -363,9 +356,7 @@ pub fn apply(set: CapSet) -> io::Result<()> {
         if set.contains(cap) {
             continue;
         }
-        match rthread::remove_capability_from_bounding_set(CapabilitySet::from_bits_retain(
-            1 << cap,
-        )) {
+        match rthread::remove_capability_from_bounding_set(CapabilitySet::from_bits_retain(1 << cap)) {
             Ok(()) => {}
             // Past the kernel's last capability.
             Err(rustix::io::Errno::INVAL) => break,
@@ -440,9 +431,7 @@ pub(crate) mod testchild {
         }
         /// Copy `/proc/self/status` into the report.
         pub fn status(&mut self) {
-            let fd = unsafe {
-                libc::open(c"/proc/self/status".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC)
-            };
+            let fd = unsafe { libc::open(c"/proc/self/status".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
             if fd < 0 {
                 self.write(b"status=unreadable\n");
                 return;
@@ -491,9 +480,7 @@ pub(crate) mod testchild {
         /// The value of `key=` (the last one), or of a `/proc/self/status` line `Key:\tvalue`.
         pub fn get(&self, key: &str) -> Option<&str> {
             self.report.lines().rev().find_map(|l| {
-                l.strip_prefix(key)
-                    .and_then(|r| r.strip_prefix('=').or_else(|| r.strip_prefix(':')))
-                    .map(str::trim)
+                l.strip_prefix(key).and_then(|r| r.strip_prefix('=').or_else(|| r.strip_prefix(':'))).map(str::trim)
             })
         }
         pub fn num(&self, key: &str) -> i64 {
@@ -512,8 +499,7 @@ pub(crate) mod testchild {
         if pid == 0 {
             unsafe { libc::close(fds[0]) };
             let mut r = Reporter { fd: fds[1] };
-            let code =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut r))).unwrap_or(101);
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut r))).unwrap_or(101);
             unsafe { libc::_exit(code) };
         }
         unsafe { libc::close(fds[1]) };
@@ -529,11 +515,7 @@ pub(crate) mod testchild {
         unsafe { libc::close(fds[0]) };
         let mut status = 0;
         assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-        let code = if libc::WIFEXITED(status) {
-            libc::WEXITSTATUS(status)
-        } else {
-            128 + libc::WTERMSIG(status)
-        };
+        let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 128 + libc::WTERMSIG(status) };
         Outcome { code, report: String::from_utf8_lossy(&out).into_owned() }
     }
 
@@ -608,10 +590,7 @@ mod tests {
         // "CAP_ALL" is not the magic word.
         assert_eq!(r(&["cap_all"], &[]).unwrap_err().message(), r#"unknown capability: "CAP_ALL""#);
         // Drops are checked first.
-        assert_eq!(
-            r(&["FOO"], &["BAR"]).unwrap_err().message(),
-            r#"unknown capability: "CAP_BAR""#
-        );
+        assert_eq!(r(&["FOO"], &["BAR"]).unwrap_err().message(), r#"unknown capability: "CAP_BAR""#);
         // Privileged ignores the lists entirely, as moby does.
         assert_eq!(resolve(&["FOO"], &[], true).unwrap(), available());
     }
@@ -652,18 +631,12 @@ mod tests {
     fn all_in_either_list() {
         // --cap-drop ALL: exactly the adds.
         assert_eq!(r(&[], &["ALL"]).unwrap(), CapSet::EMPTY);
-        assert_eq!(
-            r(&["chown", "NET_BIND_SERVICE"], &["all"]).unwrap(),
-            CapSet::of(&[CHOWN, NET_BIND_SERVICE])
-        );
+        assert_eq!(r(&["chown", "NET_BIND_SERVICE"], &["all"]).unwrap(), CapSet::of(&[CHOWN, NET_BIND_SERVICE]));
         // Other drops beside ALL do not matter then.
         assert_eq!(r(&["CHOWN"], &["ALL", "CHOWN"]).unwrap(), CapSet::of(&[CHOWN]));
         // --cap-add ALL: everything available except the drops.
         assert_eq!(r(&["ALL"], &[]).unwrap(), available());
-        assert_eq!(
-            r(&["all"], &["MKNOD", "sys_admin"]).unwrap(),
-            available().without(MKNOD).without(SYS_ADMIN)
-        );
+        assert_eq!(r(&["all"], &["MKNOD", "sys_admin"]).unwrap(), available().without(MKNOD).without(SYS_ADMIN));
         // Both ALL: add wins (ALL in the drop list names no capability).
         assert_eq!(r(&["ALL"], &["ALL"]).unwrap(), available());
     }
@@ -688,10 +661,8 @@ mod tests {
     // --- applying a set in a forked child (root only) ---
 
     fn caps_of(o: &Outcome) -> [u64; 5] {
-        ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"].map(|k| {
-            u64::from_str_radix(o.get(k).unwrap_or_else(|| panic!("no {k}:\n{}", o.report)), 16)
-                .unwrap()
-        })
+        ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]
+            .map(|k| u64::from_str_radix(o.get(k).unwrap_or_else(|| panic!("no {k}:\n{}", o.report)), 16).unwrap())
     }
 
     fn apply_in_child(set: CapSet) -> Outcome {
@@ -808,10 +779,6 @@ mod tests {
             }
         });
         assert_eq!(o.code, 0, "{}", o.report);
-        assert!(
-            o.report.contains("capabilities: PR_CAPBSET_DROP CAP_CHOWN: Operation not permitted"),
-            "{}",
-            o.report
-        );
+        assert!(o.report.contains("capabilities: PR_CAPBSET_DROP CAP_CHOWN: Operation not permitted"), "{}", o.report);
     }
 }

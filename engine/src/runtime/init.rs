@@ -14,9 +14,15 @@ use std::path::Path;
 
 /// How the child's stdio is wired: fds already open in the child, dup'ed onto 0, 1, 2.
 pub enum Stdio {
-    Pipes { stdin: OwnedFd, stdout: OwnedFd, stderr: OwnedFd },
+    Pipes {
+        stdin: OwnedFd,
+        stdout: OwnedFd,
+        stderr: OwnedFd,
+    },
     /// Open a pty inside the container's devpts and send its master to the monitor on this socket.
-    Tty { console_socket: OwnedFd },
+    Tty {
+        console_socket: OwnedFd,
+    },
 }
 
 /// Holds the process right before `execve` until the monitor says go: the monitor learns that
@@ -74,7 +80,14 @@ impl Init<'_> {
                 return fail("bring up lo", e);
             }
         }
-        start_process(&self.spec.process, &self.spec.hostname, stdio, console, self.seccomp.as_ref(), self.gate.as_ref())
+        start_process(
+            &self.spec.process,
+            &self.spec.hostname,
+            stdio,
+            console,
+            self.seccomp.as_ref(),
+            self.gate.as_ref(),
+        )
     }
 
     fn identity(&self) -> Result<()> {
@@ -167,7 +180,8 @@ pub fn open_pty(rootfs: &Path) -> Result<(OwnedFd, OwnedFd)> {
         .ctx("open /dev/pts/ptmx")?;
     rustix::pty::unlockpt(&master).ctx("unlockpt")?;
     // SAFETY: TIOCGPTPEER returns a new fd for the slave side of this very master.
-    let slave = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCGPTPEER, libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+    let slave =
+        unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCGPTPEER, libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
     if slave < 0 {
         return Err(Error::io("open the pty peer", std::io::Error::last_os_error()));
     }
@@ -192,7 +206,8 @@ fn wire_stdio(stdio: Stdio, console: Option<(OwnedFd, OwnedFd)>) -> Result<()> {
         }
         Stdio::Tty { console_socket } => {
             let (master, slave) = console.ok_or_else(|| Error::internal("tty requested but no pty"))?;
-            super::monitor::fdpass::send_fd(console_socket.as_raw_fd(), master.as_raw_fd()).ctx("send the pty master")?;
+            super::monitor::fdpass::send_fd(console_socket.as_raw_fd(), master.as_raw_fd())
+                .ctx("send the pty master")?;
             drop(master);
             // SAFETY: setsid + TIOCSCTTY make the pty our controlling terminal.
             unsafe {
@@ -309,10 +324,7 @@ fn find_executable(p: &Process, env: &[String]) -> std::result::Result<CString, 
     let Some(arg0) = p.args.first() else {
         return Err(InitError { message: "no command specified".into(), code: 127 });
     };
-    let not_found = |why: &str| InitError {
-        message: format!("exec: \"{arg0}\": {why}"),
-        code: 127,
-    };
+    let not_found = |why: &str| InitError { message: format!("exec: \"{arg0}\": {why}"), code: 127 };
     let check = |path: &Path| -> std::result::Result<bool, InitError> {
         match std::fs::metadata(path) {
             Ok(m) if m.is_file() && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0 => Ok(true),
@@ -347,7 +359,9 @@ fn find_executable(p: &Process, env: &[String]) -> std::result::Result<CString, 
 
 fn exec(exe: &CString, args: &[String], env: &[String]) -> InitError {
     let cstrs = |v: &[String]| -> Vec<CString> {
-        v.iter().map(|s| CString::new(s.as_bytes()).unwrap_or_else(|_| CString::new(s.replace('\0', "")).expect("no NUL"))).collect()
+        v.iter()
+            .map(|s| CString::new(s.as_bytes()).unwrap_or_else(|_| CString::new(s.replace('\0', "")).expect("no NUL")))
+            .collect()
     };
     let argv = cstrs(args);
     let envp = cstrs(env);

@@ -82,7 +82,9 @@ pub fn connect(state_dir: &Path, req: &Request) -> Result<Option<UnixStream>> {
     let sock = super::monitor::socket_path(state_dir);
     let mut s = match UnixStream::connect(&sock) {
         Ok(s) => s,
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => return Ok(None),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
+            return Ok(None)
+        }
         Err(e) => return Err(Error::io(format_args!("connect {}", sock.display()), e)),
     };
     let mut line = serde_json::to_vec(req).expect("request json");

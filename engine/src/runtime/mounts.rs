@@ -12,8 +12,8 @@ use crate::error::{Error, IoContext, Result};
 use crate::safefs::RootDir;
 use rustix::fs::{Mode, OFlags};
 use rustix::mount::{
-    fsconfig_create, fsconfig_set_flag, fsconfig_set_string, fsmount, fsopen, move_mount, open_tree,
-    FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags, OpenTreeFlags,
+    fsconfig_create, fsconfig_set_flag, fsconfig_set_string, fsmount, fsopen, move_mount, open_tree, FsMountFlags,
+    FsOpenFlags, MountAttrFlags, MoveMountFlags, OpenTreeFlags,
 };
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -30,28 +30,68 @@ pub enum Create {
 pub enum Step {
     /// Nothing we mount propagates back to the host.
     MakeRootPrivate,
-    Overlay { target: PathBuf, layers_dir: PathBuf, lower: Vec<PathBuf>, upper: PathBuf, work: PathBuf },
+    Overlay {
+        target: PathBuf,
+        layers_dir: PathBuf,
+        lower: Vec<PathBuf>,
+        upper: PathBuf,
+        work: PathBuf,
+    },
     /// A read-only overlay of absolute lower directories (top first), for reading a container's
     /// files outside of it (export).
-    ReadOnlyOverlay { target: PathBuf, lower: Vec<PathBuf> },
+    ReadOnlyOverlay {
+        target: PathBuf,
+        lower: Vec<PathBuf>,
+    },
     /// Refuse to start when an image path that we mount over is a symlink.
-    RequireDirectory { dest: String },
-    RefuseSymlink { dest: String },
+    RequireDirectory {
+        dest: String,
+    },
+    RefuseSymlink {
+        dest: String,
+    },
     /// A fresh filesystem (`proc`, `tmpfs`, `devpts`, `mqueue`, `sysfs`) at `dest` inside the root.
-    Fs { fstype: &'static str, dest: String, options: Vec<(String, String)>, attrs: u32, create: bool },
-    Bind { source: PathBuf, dest: String, readonly: bool, create: Create, attrs: u32 },
-    Device { dest: String, kind: char, major: u32, minor: u32, mode: u32 },
-    Symlink { target: String, dest: String },
+    Fs {
+        fstype: &'static str,
+        dest: String,
+        options: Vec<(String, String)>,
+        attrs: u32,
+        create: bool,
+    },
+    Bind {
+        source: PathBuf,
+        dest: String,
+        readonly: bool,
+        create: Create,
+        attrs: u32,
+    },
+    Device {
+        dest: String,
+        kind: char,
+        major: u32,
+        minor: u32,
+        mode: u32,
+    },
+    Symlink {
+        target: String,
+        dest: String,
+    },
     /// The merged root becomes `/`; everything after this is relative to the new root.
     PivotRoot,
     /// Hide a path: /dev/null over files, an empty read-only tmpfs over directories.
-    Mask { path: String },
+    Mask {
+        path: String,
+    },
     /// Bind a path over itself read-only.
-    ReadOnly { path: String },
+    ReadOnly {
+        path: String,
+    },
     /// `--read-only`: the root mount itself (not its submounts) becomes read-only.
     RootReadOnly,
     /// Make the mount at `path` read-only in place (not its submounts).
-    SetReadOnly { path: String },
+    SetReadOnly {
+        path: String,
+    },
 }
 
 const NOSUID: u32 = 0x2; // MOUNT_ATTR_NOSUID
@@ -82,7 +122,13 @@ pub fn plan(spec: &Spec, cgroup_binds: &[(PathBuf, String)]) -> Vec<Step> {
         Step::RequireDirectory { dest: "/dev".into() },
         Step::RequireDirectory { dest: "/sys".into() },
         Step::RefuseSymlink { dest: "/dev/null".into() },
-        Step::Fs { fstype: "proc", dest: "/proc".into(), options: vec![], attrs: NOSUID | NOEXEC | NODEV, create: true },
+        Step::Fs {
+            fstype: "proc",
+            dest: "/proc".into(),
+            options: vec![],
+            attrs: NOSUID | NOEXEC | NODEV,
+            create: true,
+        },
         Step::Fs {
             fstype: "tmpfs",
             dest: "/dev".into(),
@@ -117,9 +163,21 @@ pub fn plan(spec: &Spec, cgroup_binds: &[(PathBuf, String)]) -> Vec<Step> {
         attrs: NOSUID | NODEV | NOEXEC,
         create: true,
     });
-    s.push(Step::Fs { fstype: "mqueue", dest: "/dev/mqueue".into(), options: vec![], attrs: NOSUID | NODEV | NOEXEC, create: true });
+    s.push(Step::Fs {
+        fstype: "mqueue",
+        dest: "/dev/mqueue".into(),
+        options: vec![],
+        attrs: NOSUID | NODEV | NOEXEC,
+        create: true,
+    });
     let sys_ro = if spec.privileged { 0 } else { RDONLY };
-    s.push(Step::Fs { fstype: "sysfs", dest: "/sys".into(), options: vec![], attrs: NOSUID | NOEXEC | NODEV | sys_ro, create: true });
+    s.push(Step::Fs {
+        fstype: "sysfs",
+        dest: "/sys".into(),
+        options: vec![],
+        attrs: NOSUID | NOEXEC | NODEV | sys_ro,
+        create: true,
+    });
     if !cgroup_binds.is_empty() {
         s.push(Step::Fs {
             fstype: "tmpfs",
@@ -176,7 +234,13 @@ pub fn plan(spec: &Spec, cgroup_binds: &[(PathBuf, String)]) -> Vec<Step> {
         }
     }
     for (host, dest) in &spec.etc_files {
-        s.push(Step::Bind { source: host.clone(), dest: dest.clone(), readonly: r.readonly, create: Create::File, attrs: 0 });
+        s.push(Step::Bind {
+            source: host.clone(),
+            dest: dest.clone(),
+            readonly: r.readonly,
+            create: Create::File,
+            attrs: 0,
+        });
     }
     s.push(Step::PivotRoot);
     if !spec.privileged {
@@ -210,10 +274,11 @@ impl Executor {
 
     pub fn apply(&mut self, step: &Step) -> Result<()> {
         match step {
-            Step::MakeRootPrivate => {
-                rustix::mount::mount_change("/", rustix::mount::MountPropagationFlags::REC | rustix::mount::MountPropagationFlags::PRIVATE)
-                    .ctx("make / private")
-            }
+            Step::MakeRootPrivate => rustix::mount::mount_change(
+                "/",
+                rustix::mount::MountPropagationFlags::REC | rustix::mount::MountPropagationFlags::PRIVATE,
+            )
+            .ctx("make / private"),
             Step::Overlay { target, layers_dir, lower, upper, work } => {
                 let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC).ctx("fsopen overlay")?;
                 for l in lower {
@@ -224,7 +289,8 @@ impl Executor {
                 fsconfig_set_string(&fs, "upperdir", upper).ctx("overlay upperdir")?;
                 fsconfig_set_string(&fs, "workdir", work).ctx("overlay workdir")?;
                 fsconfig_create(&fs).ctx("create overlay")?;
-                let mnt = fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty()).ctx("fsmount overlay")?;
+                let mnt =
+                    fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty()).ctx("fsmount overlay")?;
                 let t = rustix::fs::open(target, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
                     .ctx(format_args!("open {}", target.display()))?;
                 attach(&mnt, t.as_fd()).ctx("mount the root filesystem")?;
@@ -237,7 +303,8 @@ impl Executor {
                     fsconfig_set_string(&fs, "lowerdir+", l).ctx(format_args!("overlay lowerdir {}", l.display()))?;
                 }
                 fsconfig_create(&fs).ctx("create overlay")?;
-                let mnt = fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::from_bits_retain(RDONLY)).ctx("fsmount overlay")?;
+                let mnt = fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::from_bits_retain(RDONLY))
+                    .ctx("fsmount overlay")?;
                 let t = rustix::fs::open(target, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
                     .ctx(format_args!("open {}", target.display()))?;
                 attach(&mnt, t.as_fd()).ctx("mount the read-only view")?;
@@ -264,7 +331,9 @@ impl Executor {
                     Ok(fd) => {
                         let st = rustix::fs::fstat(&fd).ctx(format_args!("stat {dest}"))?;
                         if rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink {
-                            return Err(Error::invalid(format!("refusing to start: {dest} in the image is a symbolic link")));
+                            return Err(Error::invalid(format!(
+                                "refusing to start: {dest} in the image is a symbolic link"
+                            )));
                         }
                         Ok(())
                     }
@@ -277,7 +346,8 @@ impl Executor {
                     if v.is_empty() {
                         fsconfig_set_flag(&fs, k.as_str()).ctx(format_args!("{fstype} option {k}"))?;
                     } else {
-                        fsconfig_set_string(&fs, k.as_str(), v.as_str()).ctx(format_args!("{fstype} option {k}={v}"))?;
+                        fsconfig_set_string(&fs, k.as_str(), v.as_str())
+                            .ctx(format_args!("{fstype} option {k}={v}"))?;
                     }
                 }
                 fsconfig_create(&fs).ctx(format_args!("create {fstype}"))?;
@@ -303,9 +373,19 @@ impl Executor {
             Step::Device { dest, kind, major, minor, mode } => {
                 let root = self.root()?;
                 let (parent, name) = root.parent_of(rel(dest), true)?;
-                let ft = if *kind == 'b' { rustix::fs::FileType::BlockDevice } else { rustix::fs::FileType::CharacterDevice };
-                rustix::fs::mknodat(&parent, &name, ft, Mode::from_raw_mode(*mode), rustix::fs::makedev(*major, *minor))
-                    .ctx(format_args!("mknod {dest}"))?;
+                let ft = if *kind == 'b' {
+                    rustix::fs::FileType::BlockDevice
+                } else {
+                    rustix::fs::FileType::CharacterDevice
+                };
+                rustix::fs::mknodat(
+                    &parent,
+                    &name,
+                    ft,
+                    Mode::from_raw_mode(*mode),
+                    rustix::fs::makedev(*major, *minor),
+                )
+                .ctx(format_args!("mknod {dest}"))?;
                 // mknod honours the umask; the mode must be exact.
                 rustix::fs::chmodat(&parent, &name, Mode::from_raw_mode(*mode), rustix::fs::AtFlags::empty())
                     .ctx(format_args!("chmod {dest}"))
@@ -362,15 +442,20 @@ impl Executor {
                         | OpenTreeFlags::AT_EMPTY_PATH,
                 )
                 .ctx(format_args!("clone {path}"))?;
-                mount_setattr(tree.as_fd(), RDONLY | NOSUID | NODEV | NOEXEC, true).ctx(format_args!("read-only {path}"))?;
+                mount_setattr(tree.as_fd(), RDONLY | NOSUID | NODEV | NOEXEC, true)
+                    .ctx(format_args!("read-only {path}"))?;
                 attach(&tree, target.as_fd()).ctx(format_args!("read-only {path}"))
             }
             Step::SetReadOnly { path } => {
-                let fd = self.root()?.open_in(rel(path), OFlags::PATH | OFlags::DIRECTORY, Mode::empty()).ctx(format_args!("open {path}"))?;
+                let fd = self
+                    .root()?
+                    .open_in(rel(path), OFlags::PATH | OFlags::DIRECTORY, Mode::empty())
+                    .ctx(format_args!("open {path}"))?;
                 mount_setattr(fd.as_fd(), RDONLY, false).ctx(format_args!("make {path} read-only"))
             }
             Step::RootReadOnly => {
-                let root = rustix::fs::open("/", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ctx("open /")?;
+                let root = rustix::fs::open("/", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+                    .ctx("open /")?;
                 mount_setattr(root.as_fd(), RDONLY, false).ctx("make / read-only")
             }
         }
@@ -381,23 +466,21 @@ impl Executor {
         let root = self.root()?;
         match root.open_in(rel(dest), OFlags::PATH, Mode::empty()) {
             Ok(fd) => Ok(fd),
-            Err(rustix::io::Errno::NOENT) if create.is_some() => {
-                match create {
-                    Some(Create::Dir) => root.mkdir_all(rel(dest), 0o755),
-                    _ => {
-                        let (parent, name) = root.parent_of(rel(dest), true)?;
-                        let f = rustix::fs::openat(
-                            &parent,
-                            &name,
-                            OFlags::CREATE | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                            Mode::from_raw_mode(0o644),
-                        )
-                        .ctx(format_args!("create {dest}"))?;
-                        drop(f);
-                        root.open_in(rel(dest), OFlags::PATH, Mode::empty()).ctx(format_args!("open {dest}"))
-                    }
+            Err(rustix::io::Errno::NOENT) if create.is_some() => match create {
+                Some(Create::Dir) => root.mkdir_all(rel(dest), 0o755),
+                _ => {
+                    let (parent, name) = root.parent_of(rel(dest), true)?;
+                    let f = rustix::fs::openat(
+                        &parent,
+                        &name,
+                        OFlags::CREATE | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                        Mode::from_raw_mode(0o644),
+                    )
+                    .ctx(format_args!("create {dest}"))?;
+                    drop(f);
+                    root.open_in(rel(dest), OFlags::PATH, Mode::empty()).ctx(format_args!("open {dest}"))
                 }
-            }
+            },
             Err(e) => Err(Error::io(format_args!("mount destination {dest}"), e)),
         }
     }
@@ -415,8 +498,12 @@ impl Executor {
         if !is_null {
             return Err(Error::invalid("refusing to mask paths: /dev/null is not the null device"));
         }
-        open_tree(&fd, "", OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC | OpenTreeFlags::AT_EMPTY_PATH)
-            .ctx("clone /dev/null")
+        open_tree(
+            &fd,
+            "",
+            OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC | OpenTreeFlags::AT_EMPTY_PATH,
+        )
+        .ctx("clone /dev/null")
     }
 }
 
@@ -510,13 +597,20 @@ mod tests {
         let pos = |f: &dyn Fn(&Step) -> bool| steps.iter().position(f).unwrap();
         let pivot = pos(&|s| *s == Step::PivotRoot);
         assert!(pos(&|s| matches!(s, Step::Overlay { .. })) < pos(&|s| matches!(s, Step::Fs { fstype: "proc", .. })));
-        assert!(pos(&|s| matches!(s, Step::RequireDirectory { dest } if dest == "/proc")) < pos(&|s| matches!(s, Step::Fs { fstype: "proc", .. })));
-        assert!(pos(&|s| matches!(s, Step::Device { .. })) > pos(&|s| matches!(s, Step::Fs { dest, .. } if dest == "/dev")));
+        assert!(
+            pos(&|s| matches!(s, Step::RequireDirectory { dest } if dest == "/proc"))
+                < pos(&|s| matches!(s, Step::Fs { fstype: "proc", .. }))
+        );
+        assert!(
+            pos(&|s| matches!(s, Step::Device { .. })) > pos(&|s| matches!(s, Step::Fs { dest, .. } if dest == "/dev"))
+        );
         assert!(pos(&|s| matches!(s, Step::Bind { dest, .. } if dest == "/etc/hostname")) < pivot);
         assert!(pos(&|s| matches!(s, Step::Mask { .. })) > pivot);
         assert_eq!(steps.last(), Some(&Step::RootReadOnly));
         let tmpfs = steps.iter().find(|s| matches!(s, Step::Fs { dest, .. } if dest == "/run")).unwrap();
-        assert!(matches!(tmpfs, Step::Fs { options, attrs, .. } if options.len() == 2 && attrs & NOSUID != 0 && attrs & NOEXEC == 0));
+        assert!(
+            matches!(tmpfs, Step::Fs { options, attrs, .. } if options.len() == 2 && attrs & NOSUID != 0 && attrs & NOEXEC == 0)
+        );
         // /sys is read-only unless privileged.
         assert!(steps.iter().any(|s| matches!(s, Step::Fs { fstype: "sysfs", attrs, .. } if attrs & RDONLY != 0)));
     }

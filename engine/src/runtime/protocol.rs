@@ -9,11 +9,23 @@ use std::io::{Read, Write};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     /// Stream the container's live output (and feed its stdin if `Stdin`).
-    Attach { stdin: bool, stdout: bool, stderr: bool },
-    Resize { height: u16, width: u16 },
-    Kill { signal: i32 },
+    Attach {
+        stdin: bool,
+        stdout: bool,
+        stderr: bool,
+    },
+    Resize {
+        height: u16,
+        width: u16,
+    },
+    Kill {
+        signal: i32,
+    },
     /// Stop: send `signal`, SIGKILL after `timeout` seconds (negative = wait forever); no restart.
-    Stop { signal: i32, timeout: i64 },
+    Stop {
+        signal: i32,
+        timeout: i64,
+    },
     /// Reply when the current run exits.
     Wait,
 }

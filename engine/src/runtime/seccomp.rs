@@ -180,10 +180,8 @@ pub const CLONE_NAMESPACE_FLAGS: u64 = 0x7E02_0000;
 
 /// The socket address families moby's profile allows beyond `domain < 12` (AF_UNIX … AF_ROSE):
 /// all the kernel still implements except AF_ALG (38) and AF_VSOCK (40).
-const SOCKET_FAMILIES: &[u64] = &[
-    13, 14, 15, 16, 17, 18, 21, 22, 24, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 39, 41, 42, 43, 44,
-    45,
-];
+const SOCKET_FAMILIES: &[u64] =
+    &[13, 14, 15, 16, 17, 18, 21, 22, 24, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 39, 41, 42, 43, 44, 45];
 
 /// The unconditional allow list of moby/profiles `default.json` (361 names, in its order).
 #[rustfmt::skip]
@@ -247,19 +245,18 @@ const ALLOWED: &[&str] = &[
 static PROFILE: LazyLock<Vec<Entry>> = LazyLock::new(|| {
     use caps::*;
     let mut p: Vec<Entry> = Vec::new();
-    let mut add =
-        |names: &'static [&'static str], action, args: Vec<Cmp>, needs: &[u8], unless: &[u8]| {
-            p.push(Entry {
-                names,
-                action,
-                args,
-                needs: CapSet::of(needs),
-                unless: CapSet::of(unless),
-                min_kernel: None,
-                nrs: [resolve_names(names, Abi::X86_64), resolve_names(names, Abi::I386)],
-            });
-            p.len() - 1
-        };
+    let mut add = |names: &'static [&'static str], action, args: Vec<Cmp>, needs: &[u8], unless: &[u8]| {
+        p.push(Entry {
+            names,
+            action,
+            args,
+            needs: CapSet::of(needs),
+            unless: CapSet::of(unless),
+            min_kernel: None,
+            nrs: [resolve_names(names, Abi::X86_64), resolve_names(names, Abi::I386)],
+        });
+        p.len() - 1
+    };
     let allow = Action::Allow;
     add(ALLOWED, allow, vec![], &[], &[]);
     // For everyone from kernel 4.8 on (before it, ptrace could bypass seccomp).
@@ -311,48 +308,23 @@ static PROFILE: LazyLock<Vec<Entry>> = LazyLock::new(|| {
         &[SYS_ADMIN],
         &[],
     );
-    add(
-        &["clone"],
-        allow,
-        vec![Cmp::new(0, Op::MaskedEq(CLONE_NAMESPACE_FLAGS), 0)],
-        &[],
-        &[SYS_ADMIN],
-    );
+    add(&["clone"], allow, vec![Cmp::new(0, Op::MaskedEq(CLONE_NAMESPACE_FLAGS), 0)], &[], &[SYS_ADMIN]);
     add(&["clone3"], Action::Errno(ENOSYS), vec![], &[], &[SYS_ADMIN]);
     add(&["reboot"], allow, vec![], &[SYS_BOOT], &[]);
     add(&["chroot"], allow, vec![], &[SYS_CHROOT], &[]);
     add(&["delete_module", "init_module", "finit_module"], allow, vec![], &[SYS_MODULE], &[]);
     add(&["acct"], allow, vec![], &[SYS_PACCT], &[]);
     add(
-        &[
-            "kcmp",
-            "pidfd_getfd",
-            "process_madvise",
-            "process_vm_readv",
-            "process_vm_writev",
-            "ptrace",
-        ],
+        &["kcmp", "pidfd_getfd", "process_madvise", "process_vm_readv", "process_vm_writev", "ptrace"],
         allow,
         vec![],
         &[SYS_PTRACE],
         &[],
     );
     add(&["iopl", "ioperm"], allow, vec![], &[SYS_RAWIO], &[]);
-    add(
-        &["settimeofday", "stime", "clock_settime", "clock_settime64"],
-        allow,
-        vec![],
-        &[SYS_TIME],
-        &[],
-    );
+    add(&["settimeofday", "stime", "clock_settime", "clock_settime64"], allow, vec![], &[SYS_TIME], &[]);
     add(&["vhangup"], allow, vec![], &[SYS_TTY_CONFIG], &[]);
-    add(
-        &["get_mempolicy", "mbind", "set_mempolicy", "set_mempolicy_home_node"],
-        allow,
-        vec![],
-        &[SYS_NICE],
-        &[],
-    );
+    add(&["get_mempolicy", "mbind", "set_mempolicy", "set_mempolicy_home_node"], allow, vec![], &[SYS_NICE], &[]);
     add(&["syslog"], allow, vec![], &[SYSLOG], &[]);
     add(&["bpf"], allow, vec![], &[BPF], &[]);
     add(&["perf_event_open"], allow, vec![], &[PERFMON], &[]);
@@ -683,20 +655,15 @@ impl Program {
             .collect();
         let n = insns.len();
         for (pc, i) in insns.iter().enumerate() {
-            let bad = |why: &str| {
-                Err(Error::invalid(format!("seccomp program: instruction {pc} ({i:?}): {why}")))
-            };
+            let bad = |why: &str| Err(Error::invalid(format!("seccomp program: instruction {pc} ({i:?}): {why}")));
             let fits = |off: usize| pc + 1 + off < n;
             match i.code {
                 BPF_LD_W_ABS if i.k % 4 == 0 && i.k < 64 => {}
                 BPF_LD_W_ABS => return bad("load outside seccomp_data"),
                 BPF_ALU_AND_K | BPF_RET_K => {}
                 BPF_JA if fits(i.k as usize) => {}
-                BPF_JEQ_K | BPF_JGT_K | BPF_JGE_K | BPF_JSET_K
-                    if fits(i.jt as usize) && fits(i.jf as usize) => {}
-                BPF_JA | BPF_JEQ_K | BPF_JGT_K | BPF_JGE_K | BPF_JSET_K => {
-                    return bad("jump past the end")
-                }
+                BPF_JEQ_K | BPF_JGT_K | BPF_JGE_K | BPF_JSET_K if fits(i.jt as usize) && fits(i.jf as usize) => {}
+                BPF_JA | BPF_JEQ_K | BPF_JGT_K | BPF_JGE_K | BPF_JSET_K => return bad("jump past the end"),
                 _ => return bad("unexpected instruction"),
             }
         }
@@ -958,13 +925,7 @@ fn abi_block(asm: &mut Asm, abi: Abi, entries: &[&Entry]) -> Result<Label> {
         segs.push((nr as u32, leaf));
     }
 
-    fn tree(
-        asm: &mut Asm,
-        segs: &[(u32, Leaf)],
-        table: &[Decision],
-        is_64: bool,
-        default: u32,
-    ) -> Label {
+    fn tree(asm: &mut Asm, segs: &[(u32, Leaf)], table: &[Decision], is_64: bool, default: u32) -> Label {
         if let [(_, leaf)] = segs {
             return match *leaf {
                 Leaf::Ret(k) => asm.ret(k),
@@ -1044,11 +1005,7 @@ impl Profile {
                 v if v.starts_with('{') => {
                     return Err(Error::unsupported("custom seccomp profiles are not supported yet"))
                 }
-                v => {
-                    return Err(Error::invalid(format!(
-                        "Decoding seccomp profile failed: not a JSON profile: {v:?}"
-                    )))
-                }
+                v => return Err(Error::invalid(format!("Decoding seccomp profile failed: not a JSON profile: {v:?}"))),
             };
         }
         Ok(profile)
@@ -1077,10 +1034,7 @@ pub fn for_container(profile: &Profile, caps: CapSet, privileged: bool) -> Resul
 /// one system call and does not allocate unless it fails, so it is safe in a forked child.
 pub fn install(program: &Program) -> io::Result<()> {
     if program.is_empty() || program.len() > MAX_INSNS {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "seccomp: empty or oversized program",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "seccomp: empty or oversized program"));
     }
     let fprog = libc::sock_fprog {
         len: program.len() as u16,
@@ -1090,12 +1044,7 @@ pub fn install(program: &Program) -> io::Result<()> {
     const SECCOMP_SET_MODE_FILTER: libc::c_long = 1;
     // SAFETY: fprog points at program.len() valid instructions that outlive the call.
     let rc = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            SECCOMP_SET_MODE_FILTER,
-            0 as libc::c_long,
-            &fprog as *const libc::sock_fprog,
-        )
+        libc::syscall(libc::SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0 as libc::c_long, &fprog as *const libc::sock_fprog)
     };
     if rc == 0 {
         return Ok(());
@@ -1160,16 +1109,11 @@ mod tests {
         let unknown: Vec<&str> = PROFILE
             .iter()
             .flat_map(|e| e.names.iter().copied())
-            .filter(|n| {
-                syscall_number(n, Abi::X86_64).is_none() && syscall_number(n, Abi::I386).is_none()
-            })
+            .filter(|n| syscall_number(n, Abi::X86_64).is_none() && syscall_number(n, Abi::I386).is_none())
             .collect();
         assert_eq!(unknown, ["recv", "riscv_hwprobe", "send"]);
         // Spot checks against the kernel's tables (libc has the x86_64 numbers).
-        assert_eq!(
-            (nr("read"), nr("unshare"), nr("clone3"), nr("removexattrat")),
-            (0, 272, 435, 466)
-        );
+        assert_eq!((nr("read"), nr("unshare"), nr("clone3"), nr("removexattrat")), (0, 272, 435, 466));
         for (name, n) in [
             ("getpid", libc::SYS_getpid),
             ("personality", libc::SYS_personality),
@@ -1181,10 +1125,7 @@ mod tests {
         ] {
             assert_eq!(nr(name) as i64, n, "{name}");
         }
-        assert_eq!(
-            (nr32("getpid"), nr32("unshare"), nr32("socketcall"), nr32("socket")),
-            (20, 310, 102, 359)
-        );
+        assert_eq!((nr32("getpid"), nr32("unshare"), nr32("socketcall"), nr32("socket")), (20, 310, 102, 359));
         assert_eq!(syscall_number("socketcall", Abi::X86_64), None);
         assert_eq!(syscall_number("arch_prctl", Abi::I386), Some(384));
         // Calls no rule names are not in the table at all: they get the default.
@@ -1201,11 +1142,9 @@ mod tests {
 
     impl Reference {
         fn new(caps: CapSet) -> Reference {
-            let rules: Vec<_> = selected(caps)
-                .map(|e| (e, [0, 1].map(|c| e.nrs[c].iter().copied().collect())))
-                .collect();
-            let max = [0, 1]
-                .map(|c| rules.iter().flat_map(|(e, _)| e.nrs[c].iter().copied()).max().unwrap());
+            let rules: Vec<_> =
+                selected(caps).map(|e| (e, [0, 1].map(|c| e.nrs[c].iter().copied().collect()))).collect();
+            let max = [0, 1].map(|c| rules.iter().flat_map(|(e, _)| e.nrs[c].iter().copied()).max().unwrap());
             Reference { max, rules }
         }
         fn action(&self, abi: Abi, nr: u32, args: &[u64; 6]) -> Action {
@@ -1291,16 +1230,7 @@ mod tests {
     fn comparisons_compile_like_their_definition() {
         // Every operator on both ABIs against values around the 32-bit boundary.
         let values = [0u64, 1, 5, 0xffff_fffe, 0xffff_ffff, 0x1_0000_0000, 0x1_0000_0005, u64::MAX];
-        let ops = [
-            Op::Ne,
-            Op::Lt,
-            Op::Le,
-            Op::Eq,
-            Op::Ge,
-            Op::Gt,
-            Op::MaskedEq(0xff),
-            Op::MaskedEq(0x1_0000_00f0),
-        ];
+        let ops = [Op::Ne, Op::Lt, Op::Le, Op::Eq, Op::Ge, Op::Gt, Op::MaskedEq(0xff), Op::MaskedEq(0x1_0000_00f0)];
         for op in ops {
             for &v in &values {
                 let c = Cmp::new(2, op, v);
@@ -1406,9 +1336,7 @@ mod tests {
             assert_eq!(y(name, &[]), ALLOW, "i386 {name}");
         }
         // keyctl 288, unshare 310, mount 21, pivot_root 217, vm86 166 on i386.
-        for (name, n) in
-            [("keyctl", 288), ("unshare", 310), ("mount", 21), ("pivot_root", 217), ("vm86", 166)]
-        {
+        for (name, n) in [("keyctl", 288), ("unshare", 310), ("mount", 21), ("pivot_root", 217), ("vm86", 166)] {
             assert_eq!(p.action(Abi::I386, n, &[]), DENY, "i386 {name}");
         }
         assert_eq!(y("clone3", &[]), NOSYS);
@@ -1420,22 +1348,12 @@ mod tests {
     #[test]
     fn capabilities_open_their_calls() {
         let admin = build(D.with(c::SYS_ADMIN)).unwrap();
-        for name in
-            ["mount", "umount2", "unshare", "setns", "sethostname", "bpf", "fsopen", "clone3"]
-        {
+        for name in ["mount", "umount2", "unshare", "setns", "sethostname", "bpf", "fsopen", "clone3"] {
             assert_eq!(admin.action(Abi::X86_64, nr(name), &[]), ALLOW, "{name}");
         }
         assert_eq!(admin.action(Abi::X86_64, nr("clone"), &[libc::CLONE_NEWUSER as u64]), ALLOW);
-        assert_eq!(
-            admin.action(Abi::X86_64, libc::SYS_keyctl as u32, &[]),
-            DENY,
-            "not even with SYS_ADMIN"
-        );
-        assert_eq!(
-            admin.action(Abi::X86_64, libc::SYS_pivot_root as u32, &[]),
-            DENY,
-            "not even with SYS_ADMIN"
-        );
+        assert_eq!(admin.action(Abi::X86_64, libc::SYS_keyctl as u32, &[]), DENY, "not even with SYS_ADMIN");
+        assert_eq!(admin.action(Abi::X86_64, libc::SYS_pivot_root as u32, &[]), DENY, "not even with SYS_ADMIN");
 
         let no_chroot = build(D.without(c::SYS_CHROOT)).unwrap();
         assert_eq!(no_chroot.action(Abi::X86_64, nr("chroot"), &[]), DENY);
@@ -1456,8 +1374,7 @@ mod tests {
         let mut worst = 0;
         for abi in [Abi::X86_64, Abi::I386] {
             for n in 0..470 {
-                let name_is_socket = n == nr("socket") && abi == Abi::X86_64
-                    || n == nr32("socket") && abi == Abi::I386;
+                let name_is_socket = n == nr("socket") && abi == Abi::X86_64 || n == nr32("socket") && abi == Abi::I386;
                 let (_, steps) = p.run(&SeccompData::call(abi, n, &[libc::AF_INET as u64]));
                 if !name_is_socket {
                     worst = worst.max(steps);
@@ -1466,9 +1383,7 @@ mod tests {
         }
         let (_, read) = p.run(&SeccompData::call(Abi::X86_64, 0, &[]));
         let (_, af_mctp) = p.run(&SeccompData::call(Abi::X86_64, nr("socket"), &[45]));
-        eprintln!(
-            "filter steps: read {read}, worst non-socket call {worst}, socket(AF_MCTP) {af_mctp}"
-        );
+        eprintln!("filter steps: read {read}, worst non-socket call {worst}, socket(AF_MCTP) {af_mctp}");
         assert!(worst <= 40, "{worst}");
         assert!(af_mctp <= 160, "{af_mctp}");
     }
@@ -1485,10 +1400,7 @@ mod tests {
         // Deterministic.
         assert_eq!(build(D).unwrap(), p);
 
-        assert_eq!(
-            Program::from_bytes(&bytes[..7]).unwrap_err().kind(),
-            crate::ErrorKind::InvalidArgument
-        );
+        assert_eq!(Program::from_bytes(&bytes[..7]).unwrap_err().kind(), crate::ErrorKind::InvalidArgument);
         assert!(Program::from_bytes(&[]).is_err());
         let mut bad = bytes.clone();
         let last = bad.len() - 8;
@@ -1513,10 +1425,7 @@ mod tests {
             p(&[r#"seccomp={"defaultAction":"SCMP_ACT_ALLOW"}"#]).unwrap_err().kind(),
             crate::ErrorKind::Unsupported
         );
-        assert_eq!(
-            p(&["seccomp=/etc/profile.json"]).unwrap_err().kind(),
-            crate::ErrorKind::InvalidArgument
-        );
+        assert_eq!(p(&["seccomp=/etc/profile.json"]).unwrap_err().kind(), crate::ErrorKind::InvalidArgument);
 
         assert!(for_container(&Profile::Default, D, true).unwrap().is_none(), "privileged");
         assert!(for_container(&Profile::Unconfined, D, false).unwrap().is_none());
@@ -1561,23 +1470,11 @@ mod tests {
                     0 as libc::c_long,
                 ),
             );
-            r.sys(
-                "keyctl",
-                libc::syscall(
-                    libc::SYS_keyctl,
-                    0 as libc::c_long,
-                    -3 as libc::c_long,
-                    0 as libc::c_long,
-                ),
-            );
+            r.sys("keyctl", libc::syscall(libc::SYS_keyctl, 0 as libc::c_long, -3 as libc::c_long, 0 as libc::c_long));
             r.sys("clone3", libc::syscall(libc::SYS_clone3, 0 as libc::c_long, 0 as libc::c_long));
             r.sys(
                 "pivot_root",
-                libc::syscall(
-                    libc::SYS_pivot_root,
-                    c"/nonexistent-a".as_ptr(),
-                    c"/nonexistent-b".as_ptr(),
-                ),
+                libc::syscall(libc::SYS_pivot_root, c"/nonexistent-a".as_ptr(), c"/nonexistent-b".as_ptr()),
             );
             r.sys("vsock", libc::socket(libc::AF_VSOCK, libc::SOCK_STREAM, 0) as i64);
             let s = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
@@ -1597,10 +1494,7 @@ mod tests {
             }
             let mut st = 0;
             libc::waitpid(pid, &mut st, 0);
-            r.kv(
-                "fork_exit",
-                if pid > 0 && libc::WIFEXITED(st) { libc::WEXITSTATUS(st) as i64 } else { -1 },
-            );
+            r.kv("fork_exit", if pid > 0 && libc::WIFEXITED(st) { libc::WEXITSTATUS(st) as i64 } else { -1 });
         }
     }
 
@@ -1715,8 +1609,7 @@ mod tests {
             // As uid 1000 without CAP_SYS_ADMIN a second filter needs no_new_privs.
             r.kv(
                 "second_install",
-                install(&program).err().and_then(|e| InstallError::errno_of(&e)).unwrap_or(0)
-                    as i64,
+                install(&program).err().and_then(|e| InstallError::errno_of(&e)).unwrap_or(0) as i64,
             );
             r.exec(&cat);
             4

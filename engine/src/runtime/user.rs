@@ -49,7 +49,9 @@ pub fn resolve(spec: &str, passwd: Option<&str>, group: Option<&str>) -> Result<
         Some(g) => {
             let numeric = g.parse::<u32>().ok();
             match groups.iter().find(|e| e[0] == g || numeric.is_some_and(|n| e[2].parse() == Ok(n))) {
-                Some(e) => out.gid = e[2].parse().map_err(|_| Error::invalid(format!("invalid gid in group file for {g}")))?,
+                Some(e) => {
+                    out.gid = e[2].parse().map_err(|_| Error::invalid(format!("invalid gid in group file for {g}")))?
+                }
                 None => match numeric {
                     Some(n) => out.gid = n,
                     None => {
@@ -102,7 +104,10 @@ mod tests {
         let r = |s| resolve(s, Some(PASSWD), Some(GROUP));
         assert_eq!(r("").unwrap(), ExecUser { uid: 0, gid: 0, additional_gids: vec![], home: "/root".into() });
         let app = r("app").unwrap();
-        assert_eq!((app.uid, app.gid, app.additional_gids.clone(), app.home.as_str()), (1000, 1000, vec![2000], "/home/app"));
+        assert_eq!(
+            (app.uid, app.gid, app.additional_gids.clone(), app.home.as_str()),
+            (1000, 1000, vec![2000], "/home/app")
+        );
         assert_eq!(r("1000").unwrap().home, "/home/app");
         let n = r("4242").unwrap();
         assert_eq!((n.uid, n.gid, n.home.as_str()), (4242, 0, "/"));

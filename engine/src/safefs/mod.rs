@@ -32,9 +32,7 @@ pub fn clean_path(p: impl AsRef<Path>, clamp_dotdot: bool) -> Result<PathBuf> {
             Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
             Component::ParentDir => {
                 if out.pop().is_none() && !clamp_dotdot {
-                    return Err(Error::invalid(format!(
-                        "invalid path {p:?}: it points outside its root"
-                    )));
+                    return Err(Error::invalid(format!("invalid path {p:?}: it points outside its root")));
                 }
             }
             Component::Normal(n) => out.push(n),

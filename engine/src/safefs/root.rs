@@ -94,10 +94,8 @@ impl RootDir {
     /// The last component itself is never resolved, so the caller acts on the entry, not on
     /// what a symlink there points to.
     pub fn parent_of(&self, rel: &Path, create: bool) -> Result<(OwnedFd, OsString)> {
-        let name = rel
-            .file_name()
-            .ok_or_else(|| Error::invalid(format!("invalid path /{}", rel.display())))?
-            .to_os_string();
+        let name =
+            rel.file_name().ok_or_else(|| Error::invalid(format!("invalid path /{}", rel.display())))?.to_os_string();
         let parent = rel.parent().unwrap_or(Path::new(""));
         let fd = if create {
             self.mkdir_all(parent, 0o755)?

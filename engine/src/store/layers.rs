@@ -37,9 +37,9 @@ impl Store {
     pub fn layer(&self, chain: &Digest) -> Result<Option<LayerMeta>> {
         let p = self.layer_dir(chain).join("meta.json");
         match std::fs::read(&p) {
-            Ok(b) => Ok(Some(serde_json::from_slice(&b).map_err(|e| {
-                Error::corrupt(format!("layer {chain}: bad meta.json: {e}"))
-            })?)),
+            Ok(b) => Ok(Some(
+                serde_json::from_slice(&b).map_err(|e| Error::corrupt(format!("layer {chain}: bad meta.json: {e}")))?,
+            )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(format_args!("read {}", p.display()), e)),
         }
@@ -69,7 +69,8 @@ impl Store {
         if let Some(existing) = self.layer(&chain_id)? {
             return Ok(existing);
         }
-        let meta = LayerMeta { chain_id: chain_id.clone(), diff_id: diff_id.clone(), parent: parent.cloned(), tar_size, size };
+        let meta =
+            LayerMeta { chain_id: chain_id.clone(), diff_id: diff_id.clone(), parent: parent.cloned(), tar_size, size };
         // The layer's files must be on disk before the rename makes them reachable.
         sync_filesystem(staged)?;
         write_atomic(&staged.join("meta.json"), &serde_json::to_vec_pretty(&meta).expect("meta json"))?;

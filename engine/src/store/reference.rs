@@ -61,12 +61,7 @@ impl Reference {
         if name.len() > NAME_TOTAL_MAX {
             return Err(bad(s, &format!("repository name must not be more than {NAME_TOTAL_MAX} characters")));
         }
-        Ok(Reference {
-            domain: domain.to_string(),
-            path: path.to_string(),
-            tag: tag.map(str::to_string),
-            digest,
-        })
+        Ok(Reference { domain: domain.to_string(), path: path.to_string(), tag: tag.map(str::to_string), digest })
     }
 
     /// `reference.ParseNormalizedNamed`: familiar names get `docker.io/library/`.
@@ -165,9 +160,7 @@ impl fmt::Display for Reference {
 fn split_docker_domain(name: &str) -> (String, String) {
     let (mut domain, mut remainder) = match name.split_once('/') {
         Some((first, rest))
-            if first == "localhost"
-                || first.contains(['.', ':'])
-                || first.bytes().any(|b| b.is_ascii_uppercase()) =>
+            if first == "localhost" || first.contains(['.', ':']) || first.bytes().any(|b| b.is_ascii_uppercase()) =>
         {
             (first.to_string(), rest.to_string())
         }
@@ -314,8 +307,18 @@ mod tests {
             ("test:5000/repo".into(), "test:5000", "repo", None),
             ("lowercase:Uppercase".into(), "", "lowercase", Some("Uppercase")),
             ("sub-dom1.foo.com/bar/baz/quux".into(), "sub-dom1.foo.com", "bar/baz/quux", None),
-            ("sub-dom1.foo.com/bar/baz/quux:some-long-tag".into(), "sub-dom1.foo.com", "bar/baz/quux", Some("some-long-tag")),
-            ("b.gcr.io/test.example.com/my-app:test.example.com".into(), "b.gcr.io", "test.example.com/my-app", Some("test.example.com")),
+            (
+                "sub-dom1.foo.com/bar/baz/quux:some-long-tag".into(),
+                "sub-dom1.foo.com",
+                "bar/baz/quux",
+                Some("some-long-tag"),
+            ),
+            (
+                "b.gcr.io/test.example.com/my-app:test.example.com".into(),
+                "b.gcr.io",
+                "test.example.com/my-app",
+                Some("test.example.com"),
+            ),
             ("xn--n3h.com/myimage:xn--n3h.com".into(), "xn--n3h.com", "myimage", Some("xn--n3h.com")),
             (format!("xn--7o8h.com/myimage:xn--7o8h.com@sha512:{}", "f".repeat(128)), "", "", None),
             ("foo_bar.com:8080".into(), "", "foo_bar.com", Some("8080")),
@@ -380,7 +383,13 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        for s in ["busybox", "busybox:latest", "docker.io/library/busybox:latest", "library/busybox", "index.docker.io/library/busybox"] {
+        for s in [
+            "busybox",
+            "busybox:latest",
+            "docker.io/library/busybox:latest",
+            "library/busybox",
+            "index.docker.io/library/busybox",
+        ] {
             let r = Reference::parse_tagged(s).unwrap();
             assert_eq!(r.to_string(), "docker.io/library/busybox:latest", "{s}");
             assert_eq!(r.familiar(), "busybox:latest");

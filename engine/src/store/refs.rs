@@ -17,11 +17,7 @@ pub struct Refs {
 impl Refs {
     /// Familiar references pointing at `id`, sorted: `busybox:latest`.
     pub fn tags_of(&self, id: &Digest) -> Vec<Reference> {
-        self.refs
-            .iter()
-            .filter(|(_, v)| *v == id)
-            .filter_map(|(k, _)| Reference::parse(k).ok())
-            .collect()
+        self.refs.iter().filter(|(_, v)| *v == id).filter_map(|(k, _)| Reference::parse(k).ok()).collect()
     }
 
     pub fn get(&self, r: &Reference) -> Option<&Digest> {

@@ -3,18 +3,18 @@
 //! documents; option structs are never declared twice.
 
 pub mod config;
+pub mod container;
 pub mod image;
 pub mod message;
 pub mod system;
 pub mod units;
 pub mod volume;
-pub mod container;
 
 pub use config::{ContainerConfig, HealthConfig, History, ImageConfig, RootFs};
+pub use container::*;
 pub use image::*;
 pub use message::{JsonMessage, Progress, ProgressDetail};
 pub use system::{OpenOptions, SystemInfo, SystemVersion};
-pub use container::*;
 pub use volume::*;
 
 /// RFC 3339 with nanoseconds in UTC, as Docker writes `created`.
@@ -47,7 +47,11 @@ fn parse_rfc3339(s: &str) -> Option<i64> {
         b'Z' | b'z' => 0,
         sign @ (b'+' | b'-') => {
             let o = num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60;
-            if *sign == b'+' { o } else { -o }
+            if *sign == b'+' {
+                o
+            } else {
+                -o
+            }
         }
         _ => return None,
     };

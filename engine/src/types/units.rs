@@ -29,7 +29,13 @@ pub fn bytes_size(size: i64) -> String {
 
 /// Go's `%.3g` for values in [0, 1000).
 fn sig3(v: f64) -> String {
-    let decimals = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else { 2 };
+    let decimals = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
     let s = format!("{v:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()

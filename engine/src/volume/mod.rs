@@ -61,7 +61,8 @@ pub fn create(store: &Store, opts: &VolumeCreateOptions) -> Result<Volume> {
     let staging = store.staging()?;
     let dir = staging.path().join("volume");
     std::fs::create_dir_all(dir.join("_data")).ctx("create volume")?;
-    std::fs::write(dir.join("meta.json"), serde_json::to_vec_pretty(&vol).expect("volume json")).ctx("write volume meta")?;
+    std::fs::write(dir.join("meta.json"), serde_json::to_vec_pretty(&vol).expect("volume json"))
+        .ctx("write volume meta")?;
     std::fs::create_dir_all(volumes_dir(store)).ctx("create volumes directory")?;
     match std::fs::rename(&dir, volumes_dir(store).join(&name)) {
         Ok(()) => Ok(vol),

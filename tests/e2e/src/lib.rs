@@ -92,7 +92,13 @@ impl Env {
 
     /// Run `dock args` with `input` on stdin.
     pub fn dock_stdin(&self, args: &[&str], input: &[u8]) -> Output {
-        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn dock");
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn dock");
         let mut stdin = child.stdin.take().expect("stdin");
         let data = input.to_vec();
         let writer = std::thread::spawn(move || {
@@ -121,7 +127,13 @@ impl Env {
     pub fn fails(&self, args: &[&str], code: i32) -> String {
         let out = self.dock(args);
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(code), "dock {}: expected exit {code}, got {} (stderr: {err})", args.join(" "), out.status);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "dock {}: expected exit {code}, got {} (stderr: {err})",
+            args.join(" "),
+            out.status
+        );
         err
     }
 
@@ -257,7 +269,10 @@ pub fn stderr(o: &Output) -> String {
 }
 
 /// Peak resident memory (KiB) of a child run to completion, from wait4's rusage.
-pub fn run_measuring_rss(mut cmd: Command, input: Option<Box<dyn FnOnce(std::process::ChildStdin) + Send>>) -> (std::process::ExitStatus, i64, String) {
+pub fn run_measuring_rss(
+    mut cmd: Command,
+    input: Option<Box<dyn FnOnce(std::process::ChildStdin) + Send>>,
+) -> (std::process::ExitStatus, i64, String) {
     cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     if input.is_some() {
         cmd.stdin(Stdio::piped());

@@ -15,7 +15,10 @@ fn fifty_creates_of_one_name_one_wins() {
         .collect();
     let outs: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     let ok = outs.iter().filter(|o| o.status.success()).count();
-    let conflicts = outs.iter().filter(|o| o.status.code() == Some(125) && stderr(o).contains("is already in use by container")).count();
+    let conflicts = outs
+        .iter()
+        .filter(|o| o.status.code() == Some(125) && stderr(o).contains("is already in use by container"))
+        .count();
     assert_eq!((ok, conflicts), (1, 49), "{:?}", outs.iter().map(stderr).collect::<Vec<_>>());
     assert_eq!(env.ok(&["ps", "-aq"]).lines().count(), 1);
     env.ok(&["rm", "same"]);

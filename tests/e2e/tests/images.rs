@@ -70,9 +70,27 @@ fn import_changes_and_message_reach_the_config() {
     let env = Env::new();
     let tar = busybox_tar().to_str().unwrap();
     env.ok(&[
-        "import", "-c", "CMD [\"/bin/sh\", \"-c\", \"echo hi\"]", "-c", "ENV A=1 B=two", "-c", "EXPOSE 80/tcp 53/udp",
-        "-c", "USER app", "-c", "WORKDIR /home/app", "-c", "LABEL k=v", "-c", "VOLUME /data", "-c", "ENTRYPOINT [\"/bin/env\"]",
-        "-m", "first import", tar, "changed:1",
+        "import",
+        "-c",
+        "CMD [\"/bin/sh\", \"-c\", \"echo hi\"]",
+        "-c",
+        "ENV A=1 B=two",
+        "-c",
+        "EXPOSE 80/tcp 53/udp",
+        "-c",
+        "USER app",
+        "-c",
+        "WORKDIR /home/app",
+        "-c",
+        "LABEL k=v",
+        "-c",
+        "VOLUME /data",
+        "-c",
+        "ENTRYPOINT [\"/bin/env\"]",
+        "-m",
+        "first import",
+        tar,
+        "changed:1",
     ]);
     let c = env.inspect("changed:1");
     let cfg = &c["Config"];
@@ -100,7 +118,16 @@ fn references_and_ids_resolve_like_docker() {
     env.busybox();
     let id = env.inspect("busybox")["Id"].as_str().unwrap().to_string();
     let hex = id.trim_start_matches("sha256:");
-    for name in ["busybox", "busybox:latest", "docker.io/library/busybox:latest", "library/busybox", &id, hex, &hex[..12], &hex[..5]] {
+    for name in [
+        "busybox",
+        "busybox:latest",
+        "docker.io/library/busybox:latest",
+        "library/busybox",
+        &id,
+        hex,
+        &hex[..12],
+        &hex[..5],
+    ] {
         assert_eq!(env.inspect(name)["Id"], id.as_str(), "{name}");
     }
     let err = env.fails(&["inspect", "--type", "image", "nosuch"], 1);
@@ -264,7 +291,9 @@ fn bad_input_is_refused_and_nothing_is_registered() {
     let err = env.fails(&["load", "-i", &write("mismatch.tar", &bad)], 1);
     assert!(err.contains("layer 0") || err.contains("invalid diffID") || err.contains("does not match"), "{err}");
     // Manifest paths outside the archive.
-    for (cfg, layer_path) in [("../x.json", "blobs/sha256/aa"), ("/etc/passwd", "blobs/sha256/aa"), ("c.json", "../x/layer.tar")] {
+    for (cfg, layer_path) in
+        [("../x.json", "blobs/sha256/aa"), ("/etc/passwd", "blobs/sha256/aa"), ("c.json", "../x/layer.tar")]
+    {
         let m = serde_json::json!([{"Config": cfg, "RepoTags": ["p:1"], "Layers": [layer_path]}]);
         let t = TarBuilder::new().file("manifest.json", &serde_json::to_vec(&m).unwrap()).finish();
         let err = env.fails(&["load", "-i", &write("paths.tar", &t)], 1);

@@ -10,7 +10,13 @@ fn own_ns(kind: &str) -> String {
 }
 
 fn mount<'a>(r: &'a Value, point: &str) -> &'a Value {
-    r["mounts"].as_array().unwrap().iter().rev().find(|m| m["mount_point"] == point).unwrap_or_else(|| panic!("no mount {point}"))
+    r["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|m| m["mount_point"] == point)
+        .unwrap_or_else(|| panic!("no mount {point}"))
 }
 
 fn has_opt(m: &Value, opt: &str) -> bool {
@@ -76,7 +82,10 @@ fn masked_and_readonly_paths_and_sys() {
     let k = env.probe(&[], &["read", "/proc/keys"]);
     assert_eq!(k["bytes"], 0, "/proc/keys reads as empty: {k}");
     let s = env.probe(&[], &["stat", "/proc/timer_list"]);
-    assert_eq!((s["type"].as_str(), s["rdev_major"].as_i64(), s["rdev_minor"].as_i64()), (Some("char"), Some(1), Some(3)));
+    assert_eq!(
+        (s["type"].as_str(), s["rdev_major"].as_i64(), s["rdev_minor"].as_i64()),
+        (Some("char"), Some(1), Some(3))
+    );
     let f = env.probe(&[], &["ls", "/sys/firmware"]);
     assert_eq!(f["entries"], serde_json::json!([]));
     let w = env.probe(&[], &["write", "/proc/sysrq-trigger", "h"]);
@@ -106,9 +115,15 @@ fn masked_and_readonly_paths_and_sys() {
 fn devices_and_device_cgroup() {
     let env = Env::new();
     env.busybox();
-    for (dev, maj, min) in [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)] {
+    for (dev, maj, min) in
+        [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)]
+    {
         let s = env.probe(&[], &["stat", &format!("/dev/{dev}")]);
-        assert_eq!((s["type"].as_str(), s["rdev_major"].as_i64(), s["rdev_minor"].as_i64()), (Some("char"), Some(maj), Some(min)), "{dev}");
+        assert_eq!(
+            (s["type"].as_str(), s["rdev_major"].as_i64(), s["rdev_minor"].as_i64()),
+            (Some("char"), Some(maj), Some(min)),
+            "{dev}"
+        );
     }
     let s = env.probe(&[], &["stat", "/dev/ptmx"]);
     assert_eq!(s["type"], "symlink");

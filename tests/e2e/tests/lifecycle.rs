@@ -31,13 +31,29 @@ fn run_exit_codes_and_output() {
         let mut c = env.cmd(&["run", "--name", "victim", "busybox", "sleep", "30"]);
         std::thread::spawn(move || c.output().unwrap())
     };
-    wait_until("victim running", || env.dock(&["inspect", "victim"]).status.success() && env.inspect("victim")["State"]["Running"] == true);
+    wait_until("victim running", || {
+        env.dock(&["inspect", "victim"]).status.success() && env.inspect("victim")["State"]["Running"] == true
+    });
     env.ok(&["kill", "-s", "KILL", "victim"]);
     assert_eq!(killer.join().unwrap().status.code(), Some(137));
     env.ok(&["rm", "victim"]);
     let out = env.dock_stdin(&["run", "--rm", "-i", "busybox", "sh", "-c", "wc -c"], b"12345");
     assert_eq!(stdout(&out).trim(), "5");
-    let out = env.ok(&["run", "--rm", "-e", "A=1", "--env", "B=two", "-w", "/tmp", "--entrypoint", "/bin/sh", "busybox", "-c", "echo $A $B $(pwd)"]);
+    let out = env.ok(&[
+        "run",
+        "--rm",
+        "-e",
+        "A=1",
+        "--env",
+        "B=two",
+        "-w",
+        "/tmp",
+        "--entrypoint",
+        "/bin/sh",
+        "busybox",
+        "-c",
+        "echo $A $B $(pwd)",
+    ]);
     assert_eq!(out, "1 two /tmp\n");
     // --rm removed every container.
     assert_eq!(env.ok(&["ps", "-aq"]), "");
@@ -48,7 +64,18 @@ fn run_exit_codes_and_output() {
 fn detached_lifecycle_logs_stop_restart_wait_rm() {
     let env = Env::new();
     env.busybox();
-    let id = env.ok(&["run", "-d", "--name", "web", "-l", "role=test", "busybox", "sh", "-c", "echo started; trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done"]);
+    let id = env.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-l",
+        "role=test",
+        "busybox",
+        "sh",
+        "-c",
+        "echo started; trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done",
+    ]);
     let id = id.trim();
     assert_eq!(id.len(), 64);
     wait_until("log line", || env.ok(&["logs", "web"]).contains("started"));
@@ -99,13 +126,17 @@ fn exec_cp_diff_export_commit_pause() {
     assert_eq!(out.status.code(), Some(5));
     let out = env.dock(&["exec", "c1", "nosuch"]);
     assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
-    assert_eq!(env.ok(&["exec", "-u", "app", "-w", "/tmp", "-e", "X=1", "c1", "sh", "-c", "echo $(id -u) $(pwd) $X"]), "1000 /tmp 1\n");
+    assert_eq!(
+        env.ok(&["exec", "-u", "app", "-w", "/tmp", "-e", "X=1", "c1", "sh", "-c", "echo $(id -u) $(pwd) $X"]),
+        "1000 /tmp 1\n"
+    );
     let out = env.dock_stdin(&["exec", "-i", "c1", "cat"], b"piped");
     assert_eq!(stdout(&out), "piped");
     env.ok(&["exec", "-d", "c1", "sh", "-c", "echo bg > /bg"]);
     wait_until("exec -d", || env.dock(&["exec", "c1", "cat", "/bg"]).status.success());
     // The exec sees only its own fds and the container's seccomp.
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["exec", "c1", "/usr/local/bin/probe", "report"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["exec", "c1", "/usr/local/bin/probe", "report"])).unwrap();
     assert_eq!(v["seccomp"], 2);
     let fds: Vec<i64> = v["fds"].as_array().unwrap().iter().map(|f| f["fd"].as_i64().unwrap()).collect();
     assert_eq!(fds, vec![0, 1, 2]);
@@ -120,7 +151,10 @@ fn exec_cp_diff_export_commit_pause() {
     assert_eq!(std::fs::read_to_string(host.path().join("got/sub/f")).unwrap(), "deep\n");
     // A path that climbs out is relative to the container root (TestCpGarbagePath).
     env.ok(&["cp", "c1:../../../../etc/hostname", host.path().join("hn").to_str().unwrap()]);
-    assert_eq!(std::fs::read_to_string(host.path().join("hn")).unwrap().trim(), &env.inspect("c1")["Id"].as_str().unwrap()[..12]);
+    assert_eq!(
+        std::fs::read_to_string(host.path().join("hn")).unwrap().trim(),
+        &env.inspect("c1")["Id"].as_str().unwrap()[..12]
+    );
 
     let diff = env.ok(&["diff", "c1"]);
     assert!(diff.lines().any(|l| l == "A /bg") && diff.lines().any(|l| l == "C /tmp"), "{diff}");

@@ -16,8 +16,7 @@ use serde_json::{json, Value};
 use std::ffi::{CStr, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-const USAGE: &str =
-    "usage: probe [report] | read PATH | write PATH [DATA] | ls PATH | stat [-L] PATH | \
+const USAGE: &str = "usage: probe [report] | read PATH | write PATH [DATA] | ls PATH | stat [-L] PATH | \
 mknod PATH c|b MAJ MIN | unshare FLAG[,FLAG] | mount-tmpfs PATH | syscall NAME | alloc MIB | \
 fork N | sleep SECS | exit CODE | echo ARGS... | fds | cwd | signals | stdin";
 
@@ -32,10 +31,7 @@ fn ok(json: Value) -> Outcome {
 }
 
 fn usage_error(msg: impl Into<String>) -> Outcome {
-    Outcome {
-        json: json!({"error": msg.into(), "usage": USAGE}),
-        code: 2,
-    }
+    Outcome { json: json!({"error": msg.into(), "usage": USAGE}), code: 2 }
 }
 
 /// Write the line with write(2): no buffering, and a closed stdout is not a panic.
@@ -56,34 +52,23 @@ fn emit(v: &Value) {
 }
 
 fn arg<'a>(args: &'a [OsString], i: usize, what: &str) -> Result<&'a OsStr, Outcome> {
-    args.get(i)
-        .map(|s| s.as_os_str())
-        .ok_or_else(|| usage_error(format!("missing {what}")))
+    args.get(i).map(|s| s.as_os_str()).ok_or_else(|| usage_error(format!("missing {what}")))
 }
 
 fn num<T: std::str::FromStr>(args: &[OsString], i: usize, what: &str) -> Result<T, Outcome> {
     let s = arg(args, i, what)?;
-    s.to_str().and_then(|s| s.parse::<T>().ok()).ok_or_else(|| {
-        usage_error(format!(
-            "{what} must be a number, not {:?}",
-            s.to_string_lossy()
-        ))
-    })
+    s.to_str()
+        .and_then(|s| s.parse::<T>().ok())
+        .ok_or_else(|| usage_error(format!("{what} must be a number, not {:?}", s.to_string_lossy())))
 }
 
 fn run(args: &[OsString]) -> Result<Outcome, Outcome> {
-    let cmd = args
-        .first()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
+    let cmd = args.first().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
     let rest = if args.is_empty() { &[][..] } else { &args[1..] };
     Ok(match cmd.as_str() {
         "report" => ok(report::report()),
         "read" => ok(ops::read(arg(rest, 0, "PATH")?)),
-        "write" => ok(ops::write(
-            arg(rest, 0, "PATH")?,
-            rest.get(1).map(|s| s.as_os_str()),
-        )),
+        "write" => ok(ops::write(arg(rest, 0, "PATH")?, rest.get(1).map(|s| s.as_os_str()))),
         "ls" => ok(ops::ls(arg(rest, 0, "PATH")?)),
         "stat" => {
             if rest.first().map(|s| s.as_bytes()) == Some(b"-L") {
@@ -94,13 +79,9 @@ fn run(args: &[OsString]) -> Result<Outcome, Outcome> {
         }
         "mknod" => {
             let path = arg(rest, 0, "PATH")?;
-            let kind = arg(rest, 1, "type (c or b)")?
-                .to_string_lossy()
-                .into_owned();
+            let kind = arg(rest, 1, "type (c or b)")?.to_string_lossy().into_owned();
             if kind != "c" && kind != "b" {
-                return Err(usage_error(format!(
-                    "mknod type must be c or b, not {kind:?}"
-                )));
+                return Err(usage_error(format!("mknod type must be c or b, not {kind:?}")));
             }
             let major: u32 = num(rest, 2, "MAJ")?;
             let minor: u32 = num(rest, 3, "MIN")?;
@@ -114,10 +95,7 @@ fn run(args: &[OsString]) -> Result<Outcome, Outcome> {
                 Some(v) => ok(v),
                 None => {
                     let known: Vec<&str> = ops::SYSCALLS.iter().map(|(n, _)| *n).collect();
-                    return Err(usage_error(format!(
-                        "unknown syscall {name:?}; known: {}",
-                        known.join(",")
-                    )));
+                    return Err(usage_error(format!("unknown syscall {name:?}; known: {}", known.join(","))));
                 }
             }
         }
@@ -131,30 +109,20 @@ fn run(args: &[OsString]) -> Result<Outcome, Outcome> {
             // Printed before sleeping, so a test can see from the logs that the process runs.
             emit(&json!({"sleeping": secs, "pid": unsafe { libc::getpid() }}));
             std::thread::sleep(std::time::Duration::from_secs_f64(secs));
-            return Ok(Outcome {
-                json: Value::Null,
-                code: 0,
-            });
+            return Ok(Outcome { json: Value::Null, code: 0 });
         }
         "exit" => {
             let code: i32 = num(rest, 0, "CODE")?;
-            Outcome {
-                json: json!({"exit": code, "status": code & 0xff}),
-                code,
-            }
+            Outcome { json: json!({"exit": code, "status": code & 0xff}), code }
         }
-        "echo" => ok(
-            json!({"args": rest.iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>()}),
-        ),
+        "echo" => ok(json!({"args": rest.iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>()})),
         "fds" => ok(json!({"fds": report::fds()})),
         "cwd" => {
             let (cwd, e) = match report::raw_getcwd() {
                 Ok(c) => (Value::from(c), 0),
                 Err(e) => (Value::Null, e),
             };
-            ok(
-                json!({"cwd": cwd, "cwd_errno": e, "cwd_link": util::opt_str(util::readlink("/proc/self/cwd"))}),
-            )
+            ok(json!({"cwd": cwd, "cwd_errno": e, "cwd_link": util::opt_str(util::readlink("/proc/self/cwd"))}))
         }
         "signals" => ok(ops::signals()),
         "stdin" => ok(ops::stdin()),
@@ -168,17 +136,12 @@ fn run(args: &[OsString]) -> Result<Outcome, Outcome> {
 #[no_mangle]
 pub unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
     let args: Vec<OsString> = (1..argc.max(1) as usize)
-        .map(|i| unsafe {
-            OsStr::from_bytes(CStr::from_ptr(*argv.add(i)).to_bytes()).to_os_string()
-        })
+        .map(|i| unsafe { OsStr::from_bytes(CStr::from_ptr(*argv.add(i)).to_bytes()).to_os_string() })
         .collect();
     let outcome = std::panic::catch_unwind(|| run(&args));
     let out = match outcome {
         Ok(Ok(o)) | Ok(Err(o)) => o,
-        Err(_) => Outcome {
-            json: json!({"error": "probe panicked"}),
-            code: 3,
-        },
+        Err(_) => Outcome { json: json!({"error": "probe panicked"}), code: 3 },
     };
     if !out.json.is_null() {
         emit(&out.json);

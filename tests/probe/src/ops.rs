@@ -45,12 +45,7 @@ fn read_fd(fd: i32, max: usize) -> (Vec<u8>, Result<(), i32>, bool) {
 /// `stage` says which step failed ("open" or "read"), null on success.
 pub fn read(path: &OsStr) -> Value {
     let c = cpath(path);
-    let fd = unsafe {
-        libc::open(
-            c.as_ptr(),
-            libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
-        )
-    };
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC) };
     if fd < 0 {
         let e = errno();
         return with(
@@ -60,11 +55,7 @@ pub fn read(path: &OsStr) -> Value {
     }
     let (data, res, truncated) = read_fd(fd, MAX_READ);
     unsafe { libc::close(fd) };
-    let stage = if res.is_err() {
-        Value::from("read")
-    } else {
-        Value::Null
-    };
+    let stage = if res.is_err() { Value::from("read") } else { Value::Null };
     with(
         status_fields(res),
         json!({
@@ -82,18 +73,11 @@ pub fn write(path: &OsStr, data: Option<&OsStr>) -> Value {
     let c = cpath(path);
     let data = data.map(|d| d.as_bytes().to_vec()).unwrap_or_default();
     let fd = unsafe {
-        libc::open(
-            c.as_ptr(),
-            libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
-            0o644 as libc::c_uint,
-        )
+        libc::open(c.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC, 0o644 as libc::c_uint)
     };
     if fd < 0 {
         let e = errno();
-        return with(
-            status_fields(Err(e)),
-            json!({"path": path.to_string_lossy(), "stage": "open", "bytes": 0}),
-        );
+        return with(status_fields(Err(e)), json!({"path": path.to_string_lossy(), "stage": "open", "bytes": 0}));
     }
     let mut written = 0usize;
     let mut res = Ok(());
@@ -109,19 +93,12 @@ pub fn write(path: &OsStr, data: Option<&OsStr>) -> Value {
         }
         written += n as usize;
     }
-    let mut stage = if res.is_err() {
-        Value::from("write")
-    } else {
-        Value::Null
-    };
+    let mut stage = if res.is_err() { Value::from("write") } else { Value::Null };
     if unsafe { libc::close(fd) } != 0 && res.is_ok() {
         res = Err(errno());
         stage = Value::from("close");
     }
-    with(
-        status_fields(res),
-        json!({"path": path.to_string_lossy(), "stage": stage, "bytes": written}),
-    )
+    with(status_fields(res), json!({"path": path.to_string_lossy(), "stage": stage, "bytes": written}))
 }
 
 /// `probe ls PATH`: the entry names, sorted, without "." and "..".
@@ -140,10 +117,7 @@ pub fn ls(path: &OsStr) -> Value {
                 }
             }
             names.sort();
-            with(
-                status_fields(res),
-                json!({"path": path.to_string_lossy(), "entries": names}),
-            )
+            with(status_fields(res), json!({"path": path.to_string_lossy(), "entries": names}))
         }
         Err(e) => with(
             status_fields(Err(e.raw_os_error().unwrap_or(0))),
@@ -179,18 +153,11 @@ pub fn stat(path: &OsStr, follow: bool) -> Value {
     };
     if rc != 0 {
         let e = errno();
-        return with(
-            status_fields(Err(e)),
-            json!({"path": path.to_string_lossy(), "type": Value::Null}),
-        );
+        return with(status_fields(Err(e)), json!({"path": path.to_string_lossy(), "type": Value::Null}));
     }
     let kind = file_type(st.st_mode);
     let target = if kind == "symlink" {
-        opt_str(
-            std::fs::read_link(path)
-                .ok()
-                .map(|p| p.to_string_lossy().into_owned()),
-        )
+        opt_str(std::fs::read_link(path).ok().map(|p| p.to_string_lossy().into_owned()))
     } else {
         Value::Null
     };
@@ -218,20 +185,11 @@ pub fn stat(path: &OsStr, follow: bool) -> Value {
 /// and read one byte (the device cgroup decides at open). Reports the three steps.
 pub fn mknod(path: &OsStr, kind: &str, major: u32, minor: u32) -> Value {
     let c = cpath(path);
-    let ftype = if kind == "b" {
-        libc::S_IFBLK
-    } else {
-        libc::S_IFCHR
-    };
+    let ftype = if kind == "b" { libc::S_IFBLK } else { libc::S_IFCHR };
     let rc = unsafe { libc::mknod(c.as_ptr(), ftype | 0o666, libc::makedev(major, minor)) };
     let mk = if rc == 0 { Ok(()) } else { Err(errno()) };
     // Open even when mknod failed: the node may already exist.
-    let fd = unsafe {
-        libc::open(
-            c.as_ptr(),
-            libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
-        )
-    };
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC) };
     let (open, read) = if fd < 0 {
         (Err(errno()), Value::Null)
     } else {
@@ -275,10 +233,7 @@ pub fn unshare(args: &[OsString]) -> Result<Value, String> {
         for name in a.to_string_lossy().split(',').filter(|s| !s.is_empty()) {
             let Some((_, f)) = UNSHARE_FLAGS.iter().find(|(n, _)| *n == name) else {
                 let known: Vec<&str> = UNSHARE_FLAGS.iter().map(|(n, _)| *n).collect();
-                return Err(format!(
-                    "unknown unshare flag {name:?}; known: {}",
-                    known.join(",")
-                ));
+                return Err(format!("unknown unshare flag {name:?}; known: {}", known.join(",")));
             };
             flags |= f;
             names.push(name.to_string());
@@ -289,29 +244,14 @@ pub fn unshare(args: &[OsString]) -> Result<Value, String> {
     }
     let rc = unsafe { libc::unshare(flags) };
     let res = if rc == 0 { Ok(()) } else { Err(errno()) };
-    let after = if res.is_ok() {
-        crate::report::namespaces()
-    } else {
-        Value::Null
-    };
-    Ok(with(
-        status_fields(res),
-        json!({"flags": names, "flags_value": flags, "namespaces_after": after}),
-    ))
+    let after = if res.is_ok() { crate::report::namespaces() } else { Value::Null };
+    Ok(with(status_fields(res), json!({"flags": names, "flags_value": flags, "namespaces_after": after})))
 }
 
 /// `probe mount-tmpfs PATH`: mount(2) a tmpfs there; on success it is unmounted again at once.
 pub fn mount_tmpfs(path: &OsStr) -> Value {
     let c = cpath(path);
-    let rc = unsafe {
-        libc::mount(
-            c"probe".as_ptr(),
-            c.as_ptr(),
-            c"tmpfs".as_ptr(),
-            0,
-            std::ptr::null(),
-        )
-    };
+    let rc = unsafe { libc::mount(c"probe".as_ptr(), c.as_ptr(), c"tmpfs".as_ptr(), 0, std::ptr::null()) };
     let res = if rc == 0 { Ok(()) } else { Err(errno()) };
     let umount = if res.is_ok() {
         let r = unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
@@ -319,10 +259,7 @@ pub fn mount_tmpfs(path: &OsStr) -> Value {
     } else {
         Value::Null
     };
-    with(
-        status_fields(res),
-        json!({"path": path.to_string_lossy(), "umount": umount}),
-    )
+    with(status_fields(res), json!({"path": path.to_string_lossy(), "umount": umount}))
 }
 
 /// The syscalls `probe syscall NAME` knows, each called with arguments that change nothing
@@ -333,29 +270,14 @@ pub const SYSCALLS: &[(&str, &str)] = &[
     ("bpf", "bpf(0xffff /* no such command */, NULL, 0)"),
     ("chroot", "chroot(\"/\")"),
     ("clone3", "clone3(NULL, 0): EINVAL when allowed"),
-    (
-        "io_uring_setup",
-        "io_uring_setup(0, NULL): EINVAL or EFAULT when allowed",
-    ),
-    (
-        "keyctl",
-        "keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0)",
-    ),
-    (
-        "perf_event_open",
-        "perf_event_open(NULL, 0, -1, -1, 0): EFAULT when allowed",
-    ),
+    ("io_uring_setup", "io_uring_setup(0, NULL): EINVAL or EFAULT when allowed"),
+    ("keyctl", "keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0)"),
+    ("perf_event_open", "perf_event_open(NULL, 0, -1, -1, 0): EFAULT when allowed"),
     ("personality", "personality(0xffffffff): query only"),
-    (
-        "personality-aslr-off",
-        "personality(ADDR_NO_RANDOMIZE): not in Docker's allowed values",
-    ),
+    ("personality-aslr-off", "personality(ADDR_NO_RANDOMIZE): not in Docker's allowed values"),
     ("pivot_root", "pivot_root(NULL, NULL): EFAULT when allowed"),
     ("ptrace", "ptrace(PTRACE_TRACEME)"),
-    (
-        "reboot",
-        "reboot(0 /* bad magic */, 0, LINUX_REBOOT_CMD_CAD_OFF): EINVAL when allowed",
-    ),
+    ("reboot", "reboot(0 /* bad magic */, 0, LINUX_REBOOT_CMD_CAD_OFF): EINVAL when allowed"),
     ("setns", "setns(-1, 0): EBADF when allowed"),
     ("settimeofday", "settimeofday(NULL, NULL): sets nothing"),
     ("swapon", "swapon(NULL, 0): EFAULT when allowed"),
@@ -368,22 +290,12 @@ pub fn syscall(name: &str) -> Option<Value> {
     let null = std::ptr::null::<libc::c_void>();
     let rc: libc::c_long = unsafe {
         match name {
-            "bpf" => libc::syscall(
-                libc::SYS_bpf,
-                0xffff as libc::c_long,
-                null,
-                0 as libc::c_long,
-            ),
+            "bpf" => libc::syscall(libc::SYS_bpf, 0xffff as libc::c_long, null, 0 as libc::c_long),
             "chroot" => libc::syscall(libc::SYS_chroot, c"/".as_ptr()),
             "clone3" => libc::syscall(libc::SYS_clone3, null, 0 as libc::c_long),
             "io_uring_setup" => libc::syscall(libc::SYS_io_uring_setup, 0 as libc::c_long, null),
             // KEYCTL_GET_KEYRING_ID = 0, KEY_SPEC_SESSION_KEYRING = -3, create = 0
-            "keyctl" => libc::syscall(
-                libc::SYS_keyctl,
-                0 as libc::c_long,
-                -3 as libc::c_long,
-                0 as libc::c_long,
-            ),
+            "keyctl" => libc::syscall(libc::SYS_keyctl, 0 as libc::c_long, -3 as libc::c_long, 0 as libc::c_long),
             "perf_event_open" => libc::syscall(
                 libc::SYS_perf_event_open,
                 null,
@@ -393,35 +305,18 @@ pub fn syscall(name: &str) -> Option<Value> {
                 0 as libc::c_long,
             ),
             "personality" => libc::syscall(libc::SYS_personality, 0xffff_ffff as libc::c_long),
-            "personality-aslr-off" => {
-                libc::syscall(libc::SYS_personality, 0x0040000 as libc::c_long)
-            }
+            "personality-aslr-off" => libc::syscall(libc::SYS_personality, 0x0040000 as libc::c_long),
             "pivot_root" => libc::syscall(libc::SYS_pivot_root, null, null),
-            "ptrace" => libc::syscall(
-                libc::SYS_ptrace,
-                libc::PTRACE_TRACEME as libc::c_long,
-                0 as libc::c_long,
-                null,
-                null,
-            ),
+            "ptrace" => {
+                libc::syscall(libc::SYS_ptrace, libc::PTRACE_TRACEME as libc::c_long, 0 as libc::c_long, null, null)
+            }
             // LINUX_REBOOT_CMD_CAD_OFF = 0; the kernel checks CAP_SYS_BOOT before the magic.
-            "reboot" => libc::syscall(
-                libc::SYS_reboot,
-                0 as libc::c_long,
-                0 as libc::c_long,
-                0 as libc::c_long,
-                null,
-            ),
+            "reboot" => libc::syscall(libc::SYS_reboot, 0 as libc::c_long, 0 as libc::c_long, 0 as libc::c_long, null),
             "setns" => libc::syscall(libc::SYS_setns, -1 as libc::c_long, 0 as libc::c_long),
             "settimeofday" => libc::syscall(libc::SYS_settimeofday, null, null),
             "swapon" => libc::syscall(libc::SYS_swapon, null, 0 as libc::c_long),
             // SYSLOG_ACTION_SIZE_BUFFER = 10
-            "syslog" => libc::syscall(
-                libc::SYS_syslog,
-                10 as libc::c_long,
-                null,
-                0 as libc::c_long,
-            ),
+            "syslog" => libc::syscall(libc::SYS_syslog, 10 as libc::c_long, null, 0 as libc::c_long),
             "userfaultfd" => libc::syscall(libc::SYS_userfaultfd, libc::O_CLOEXEC as libc::c_long),
             _ => return None,
         }
@@ -430,15 +325,8 @@ pub fn syscall(name: &str) -> Option<Value> {
     if name == "userfaultfd" && rc >= 0 {
         unsafe { libc::close(rc as i32) };
     }
-    let call = SYSCALLS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, c)| *c)
-        .unwrap_or("");
-    Some(with(
-        status_fields(res),
-        json!({"name": name, "call": call, "ret": rc}),
-    ))
+    let call = SYSCALLS.iter().find(|(n, _)| *n == name).map(|(_, c)| *c).unwrap_or("");
+    Some(with(status_fields(res), json!({"name": name, "call": call, "ret": rc})))
 }
 
 /// `probe alloc MIB`: malloc and touch MIB MiB, 1 MiB at a time, and keep it all.
@@ -460,10 +348,7 @@ pub fn alloc(mib: u64) -> Value {
         }
         done += 1;
     }
-    with(
-        status_fields(res),
-        json!({"requested_mib": mib, "allocated_mib": done}),
-    )
+    with(status_fields(res), json!({"requested_mib": mib, "allocated_mib": done}))
 }
 
 /// `probe fork N`: fork N children that wait (with a parent-death SIGKILL), count the forks that
@@ -477,13 +362,7 @@ pub fn fork(n: u64) -> Value {
         let pid = unsafe { libc::fork() };
         if pid == 0 {
             unsafe {
-                libc::prctl(
-                    libc::PR_SET_PDEATHSIG,
-                    libc::SIGKILL as libc::c_ulong,
-                    0,
-                    0,
-                    0,
-                );
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
                 if libc::getppid() != parent {
                     libc::_exit(0);
                 }
@@ -513,19 +392,13 @@ pub fn fork(n: u64) -> Value {
         Some(e) => Err(e),
         None => Ok(()),
     };
-    with(
-        status_fields(res),
-        json!({"requested": n, "forked": forked, "failed": failed}),
-    )
+    with(status_fields(res), json!({"requested": n, "forked": forked, "failed": failed}))
 }
 
 /// The signal numbers whose bits are set in a /proc/self/status mask.
 fn mask_signals(hex: &str) -> Vec<u32> {
     let v = u64::from_str_radix(hex, 16).unwrap_or(0);
-    (0..64)
-        .filter(|b| v & (1u64 << b) != 0)
-        .map(|b| b + 1)
-        .collect()
+    (0..64).filter(|b| v & (1u64 << b) != 0).map(|b| b + 1).collect()
 }
 
 /// `probe signals`: the signal masks of /proc/self/status, as hex and as signal numbers.
@@ -541,12 +414,7 @@ pub fn signals() -> Value {
         ("caught", "SigCgt"),
     ] {
         let hex = status_field(&status, field);
-        m.insert(
-            format!("{key}_signals"),
-            hex.as_deref()
-                .map(|h| json!(mask_signals(h)))
-                .unwrap_or(Value::Null),
-        );
+        m.insert(format!("{key}_signals"), hex.as_deref().map(|h| json!(mask_signals(h))).unwrap_or(Value::Null));
         m.insert(key.into(), opt_str(hex));
     }
     Value::Object(m)
@@ -576,8 +444,5 @@ pub fn stdin() -> Value {
             head.extend_from_slice(&buf[..take]);
         }
     };
-    with(
-        status_fields(res),
-        json!({"bytes": total, "content_prefix": prefix(&head, PREFIX)}),
-    )
+    with(status_fields(res), json!({"bytes": total, "content_prefix": prefix(&head, PREFIX)}))
 }

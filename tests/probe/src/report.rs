@@ -13,12 +13,9 @@ pub fn report() -> Value {
         Err(e) => (Value::Null, Value::from(e)),
     };
     let (hostname, domainname) = uname_names();
-    let env: Vec<String> = std::env::vars_os()
-        .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
-        .collect();
-    let argv: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let env: Vec<String> =
+        std::env::vars_os().map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy())).collect();
+    let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
 
     json!({
         "pid": unsafe { libc::getpid() },
@@ -90,23 +87,14 @@ fn uname_names() -> (Value, Value) {
     if unsafe { libc::uname(&mut u) } != 0 {
         return (Value::Null, Value::Null);
     }
-    let s = |f: &[libc::c_char]| {
-        unsafe { CStr::from_ptr(f.as_ptr()) }
-            .to_string_lossy()
-            .into_owned()
-    };
+    let s = |f: &[libc::c_char]| unsafe { CStr::from_ptr(f.as_ptr()) }.to_string_lossy().into_owned();
     (Value::from(s(&u.nodename)), Value::from(s(&u.domainname)))
 }
 
 fn caps(status: &[(String, String)]) -> Value {
     let mut m = Map::new();
-    for (key, field) in [
-        ("inh", "CapInh"),
-        ("prm", "CapPrm"),
-        ("eff", "CapEff"),
-        ("bnd", "CapBnd"),
-        ("amb", "CapAmb"),
-    ] {
+    for (key, field) in [("inh", "CapInh"), ("prm", "CapPrm"), ("eff", "CapEff"), ("bnd", "CapBnd"), ("amb", "CapAmb")]
+    {
         m.insert(key.into(), opt_str(status_field(status, field)));
     }
     Value::Object(m)
@@ -124,26 +112,13 @@ fn no_new_privs(status: &[(String, String)]) -> Value {
     }
 }
 
-pub const NAMESPACES: &[&str] = &[
-    "cgroup",
-    "ipc",
-    "mnt",
-    "net",
-    "pid",
-    "pid_for_children",
-    "time",
-    "time_for_children",
-    "user",
-    "uts",
-];
+pub const NAMESPACES: &[&str] =
+    &["cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children", "user", "uts"];
 
 pub fn namespaces() -> Value {
     let mut m = Map::new();
     for ns in NAMESPACES {
-        m.insert(
-            (*ns).into(),
-            opt_str(readlink(&format!("/proc/self/ns/{ns}"))),
-        );
+        m.insert((*ns).into(), opt_str(readlink(&format!("/proc/self/ns/{ns}"))));
     }
     Value::Object(m)
 }
@@ -154,13 +129,8 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            let v = (b[i + 1] - b'0') as u32 * 64
-                + (b[i + 2] - b'0') as u32 * 8
-                + (b[i + 3] - b'0') as u32;
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+            let v = (b[i + 1] - b'0') as u32 * 64 + (b[i + 2] - b'0') as u32 * 8 + (b[i + 3] - b'0') as u32;
             out.push(v as u8);
             i += 4;
         } else {
@@ -222,9 +192,7 @@ pub fn fds() -> Value {
         if ent.is_null() {
             break;
         }
-        let name = unsafe { CStr::from_ptr((*ent).d_name.as_ptr()) }
-            .to_string_lossy()
-            .into_owned();
+        let name = unsafe { CStr::from_ptr((*ent).d_name.as_ptr()) }.to_string_lossy().into_owned();
         let Ok(fd) = name.parse::<i64>() else {
             continue;
         };
@@ -236,31 +204,17 @@ pub fn fds() -> Value {
     }
     unsafe { libc::closedir(dir) };
     out.sort();
-    Value::Array(
-        out.into_iter()
-            .map(|(fd, target)| json!({"fd": fd, "target": target}))
-            .collect(),
-    )
+    Value::Array(out.into_iter().map(|(fd, target)| json!({"fd": fd, "target": target})).collect())
 }
 
 /// The process's own cgroup directory and the hierarchy version.
 /// v2: `/sys/fs/cgroup/<path from /proc/self/cgroup>` when that exists (no cgroupns), else
 /// `/sys/fs/cgroup` (a cgroupns or a bind-mounted own cgroup). v1: the same per controller.
 fn cgroup_dir(version: u8, controller: &str, own: &[(String, String)]) -> String {
-    let base = if version == 2 {
-        "/sys/fs/cgroup".to_string()
-    } else {
-        format!("/sys/fs/cgroup/{controller}")
-    };
+    let base = if version == 2 { "/sys/fs/cgroup".to_string() } else { format!("/sys/fs/cgroup/{controller}") };
     let path = own
         .iter()
-        .find(|(ctrls, _)| {
-            if version == 2 {
-                ctrls.is_empty()
-            } else {
-                ctrls.split(',').any(|c| c == controller)
-            }
-        })
+        .find(|(ctrls, _)| if version == 2 { ctrls.is_empty() } else { ctrls.split(',').any(|c| c == controller) })
         .map(|(_, p)| p.clone());
     if let Some(p) = path {
         let full = format!("{base}{}", if p == "/" { String::new() } else { p });
@@ -377,10 +331,7 @@ pub fn rlimits() -> Value {
     ];
     let mut m = Map::new();
     for (name, res) in list {
-        let mut r = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
+        let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         let v = if unsafe { libc::getrlimit(res, &mut r) } == 0 {
             json!([rlimit_value(r.rlim_cur), rlimit_value(r.rlim_max)])
         } else {

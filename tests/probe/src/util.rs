@@ -17,9 +17,7 @@ pub fn strerror(e: i32) -> String {
     if rc != 0 {
         return format!("errno {e}");
     }
-    unsafe { CStr::from_ptr(buf.as_ptr()) }
-        .to_string_lossy()
-        .into_owned()
+    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
 }
 
 /// The symbolic name of common errno values, so tests can assert `"EPERM"` instead of `1`.
@@ -89,10 +87,7 @@ pub fn status_fields(res: Result<(), i32>) -> Map<String, Value> {
         Err(e) => {
             m.insert("ok".into(), Value::Bool(false));
             m.insert("errno".into(), Value::from(e));
-            m.insert(
-                "errno_name".into(),
-                errno_name(e).map(Value::from).unwrap_or(Value::Null),
-            );
+            m.insert("errno_name".into(), errno_name(e).map(Value::from).unwrap_or(Value::Null));
             m.insert("error".into(), Value::from(strerror(e)));
         }
     }
@@ -106,25 +101,17 @@ pub fn cpath(p: &OsStr) -> CString {
 
 /// `readlink(path)` as a lossy string, or None.
 pub fn readlink(path: &str) -> Option<String> {
-    std::fs::read_link(path)
-        .ok()
-        .map(|p| p.to_string_lossy().into_owned())
+    std::fs::read_link(path).ok().map(|p| p.to_string_lossy().into_owned())
 }
 
 /// The `Key:\tvalue` lines of /proc/self/status.
 pub fn proc_status() -> Vec<(String, String)> {
     let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    text.lines()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect()
+    text.lines().filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect()
 }
 
 pub fn status_field(status: &[(String, String)], key: &str) -> Option<String> {
-    status
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
+    status.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
 }
 
 /// Value of a string field, or JSON null.

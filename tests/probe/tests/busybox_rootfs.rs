@@ -22,14 +22,9 @@ fn tools() -> Result<(String, String), String> {
         return Err("no /bin/busybox (apt-get install busybox-static)".into());
     }
     let find = |tool: &str| -> Result<String, String> {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {tool}"))
-            .output();
+        let out = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output();
         match out {
-            Ok(o) if o.status.success() => {
-                Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
-            }
+            Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_string()),
             _ => Err(format!("no {tool}")),
         }
     };
@@ -46,12 +41,7 @@ impl Drop for Scratch {
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().expect("spawn");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{cmd:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -71,17 +61,9 @@ fn rootfs_tar_is_deterministic_and_runs_in_namespaces() {
 
     let (a, b) = (dir.join("a.tar"), dir.join("b.tar"));
     for t in [&a, &b] {
-        run(Command::new("sh")
-            .arg(script())
-            .arg(t)
-            .arg("--with-probe")
-            .arg(PROBE));
+        run(Command::new("sh").arg(script()).arg(t).arg("--with-probe").arg(PROBE));
     }
-    assert_eq!(
-        std::fs::read(&a).unwrap(),
-        std::fs::read(&b).unwrap(),
-        "two builds differ"
-    );
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "two builds differ");
 
     let listing = run(Command::new("tar").arg("-tvf").arg(&a));
     let line = |name: &str| -> String {
@@ -98,27 +80,14 @@ fn rootfs_tar_is_deterministic_and_runs_in_namespaces() {
     assert!(line("home/app/").starts_with("drwxr-xr-x 1000/1000 "));
     assert!(line("root/").starts_with("drwx------ 0/0 "));
     assert!(line("tmp/").starts_with("drwxrwxrwt 0/0 "));
-    for d in [
-        "proc/",
-        "sys/",
-        "dev/",
-        "run/",
-        "var/",
-        "etc/passwd",
-        "etc/group",
-    ] {
+    for d in ["proc/", "sys/", "dev/", "run/", "var/", "etc/passwd", "etc/group"] {
         assert!(line(d).contains(" 2013-06-03 00:00 "), "{d}");
     }
     assert!(!listing.contains("etc/hostname"));
 
     let root = dir.join("rootfs");
     std::fs::create_dir(&root).unwrap();
-    run(Command::new("tar")
-        .arg("-xpf")
-        .arg(&a)
-        .arg("--numeric-owner")
-        .arg("-C")
-        .arg(&root));
+    run(Command::new("tar").arg("-xpf").arg(&a).arg("--numeric-owner").arg("-C").arg(&root));
 
     let in_ns = |args: &[&str]| -> String {
         let mut c = Command::new(&unshare);
@@ -132,25 +101,16 @@ fn rootfs_tar_is_deterministic_and_runs_in_namespaces() {
         run(&mut c)
     };
     assert_eq!(in_ns(&["/bin/sh", "-c", "echo ok"]), "ok\n");
-    assert_eq!(
-        in_ns(&["/bin/sh", "-c", "id app"]),
-        "uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)\n"
-    );
+    assert_eq!(in_ns(&["/bin/sh", "-c", "id app"]), "uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)\n");
 
     let report: Value = serde_json::from_str(&in_ns(&["/usr/local/bin/probe", "report"])).unwrap();
     assert_eq!(report["pid"], 1);
     assert_eq!(report["cwd"], "/");
     assert_eq!(report["exe"], "/usr/local/bin/probe");
-    assert_eq!(
-        report["env"],
-        serde_json::json!(["PATH=/bin:/usr/bin:/usr/local/bin"])
-    );
+    assert_eq!(report["env"], serde_json::json!(["PATH=/bin:/usr/bin:/usr/local/bin"]));
     let host: Value = serde_json::from_str(&run(&mut Command::new(PROBE))).unwrap();
     for ns in ["mnt", "pid", "net", "uts", "ipc"] {
-        assert_ne!(
-            report["namespaces"][ns], host["namespaces"][ns],
-            "{ns} namespace not new"
-        );
+        assert_ne!(report["namespaces"][ns], host["namespaces"][ns], "{ns} namespace not new");
     }
     let mounts = report["mounts"].as_array().unwrap();
     assert!(mounts.iter().any(|m| m["fstype"] == "proc"), "{mounts:?}");

@@ -22,17 +22,9 @@ fn probe_with_stdin(args: &[&str], stdin: &[u8]) -> (Value, i32) {
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let out = child.wait_with_output().expect("wait probe");
     let text = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    assert!(
-        text.ends_with('\n'),
-        "{args:?}: output does not end with a newline: {text:?}"
-    );
-    assert_eq!(
-        text.lines().count(),
-        1,
-        "{args:?}: not exactly one line: {text:?}"
-    );
-    let v: Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: bad JSON ({e}): {text}"));
+    assert!(text.ends_with('\n'), "{args:?}: output does not end with a newline: {text:?}");
+    assert_eq!(text.lines().count(), 1, "{args:?}: not exactly one line: {text:?}");
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: bad JSON ({e}): {text}"));
     assert!(v.is_object(), "{args:?}: not an object: {text}");
     (v, out.status.code().expect("exit code"))
 }
@@ -50,10 +42,7 @@ fn has_keys(v: &Value, keys: &[&str], what: &str) {
 const STATUS: &[&str] = &["ok", "errno", "errno_name", "error"];
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "libdocker-probe-test-{}-{name}",
-        std::process::id()
-    ));
+    let d = std::env::temp_dir().join(format!("libdocker-probe-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -71,10 +60,7 @@ fn binary_is_static() {
     for i in 0..phnum {
         let p = phoff + i * phentsize;
         let p_type = u32::from_le_bytes(elf[p..p + 4].try_into().unwrap());
-        assert_ne!(
-            p_type, 3,
-            "probe has a PT_INTERP header: it is dynamically linked"
-        );
+        assert_ne!(p_type, 3, "probe has a PT_INTERP header: it is dynamically linked");
     }
 }
 
@@ -122,59 +108,26 @@ fn report_has_documented_keys() {
         }
         assert!(v["no_new_privs"].is_boolean());
         assert!(v["seccomp"].is_i64());
-        has_keys(
-            &v["namespaces"],
-            &["mnt", "pid", "net", "uts", "ipc", "user", "cgroup"],
-            "namespaces",
-        );
-        assert!(v["namespaces"]["mnt"]
-            .as_str()
-            .unwrap()
-            .starts_with("mnt:["));
+        has_keys(&v["namespaces"], &["mnt", "pid", "net", "uts", "ipc", "user", "cgroup"], "namespaces");
+        assert!(v["namespaces"]["mnt"].as_str().unwrap().starts_with("mnt:["));
         let mounts = v["mounts"].as_array().unwrap();
         assert!(!mounts.is_empty());
         for m in mounts {
-            has_keys(
-                m,
-                &[
-                    "mount_point",
-                    "fstype",
-                    "source",
-                    "options",
-                    "mount_options",
-                    "super_options",
-                ],
-                "mount",
-            );
+            has_keys(m, &["mount_point", "fstype", "source", "options", "mount_options", "super_options"], "mount");
         }
-        assert!(mounts
-            .iter()
-            .any(|m| m["mount_point"] == "/proc" && m["fstype"] == "proc"));
+        assert!(mounts.iter().any(|m| m["mount_point"] == "/proc" && m["fstype"] == "proc"));
         has_keys(
             &v["cgroup"],
-            &[
-                "version",
-                "memory_limit",
-                "pids_max",
-                "cpu_shares",
-                "cpu_quota",
-                "cpu_period",
-            ],
+            &["version", "memory_limit", "pids_max", "cpu_shares", "cpu_quota", "cpu_period"],
             "cgroup",
         );
         has_keys(&v["rlimits"], &["nofile", "nproc"], "rlimits");
         assert_eq!(v["rlimits"]["nofile"].as_array().unwrap().len(), 2);
         let umask = v["umask"].as_str().unwrap();
-        assert!(
-            umask.len() == 4 && umask.chars().all(|c| c.is_digit(8)),
-            "umask {umask}"
-        );
+        assert!(umask.len() == 4 && umask.chars().all(|c| c.is_digit(8)), "umask {umask}");
         has_keys(&v["tty"], &["stdin", "stdout"], "tty");
         assert_eq!(v["tty"]["stdout"], false, "stdout is a pipe here");
-        assert_eq!(
-            v["exe"].as_str().unwrap(),
-            std::fs::canonicalize(PROBE).unwrap().to_str().unwrap()
-        );
+        assert_eq!(v["exe"].as_str().unwrap(), std::fs::canonicalize(PROBE).unwrap().to_str().unwrap());
     }
 }
 
@@ -186,10 +139,7 @@ fn fds_lists_stdio_but_not_its_own_directory_fd() {
         for f in fds {
             has_keys(f, &["fd", "target"], "fd");
             let t = f["target"].as_str().unwrap();
-            assert!(
-                !t.ends_with("/fd") || !t.starts_with("/proc/"),
-                "the listing's own fd is listed: {t}"
-            );
+            assert!(!t.ends_with("/fd") || !t.starts_with("/proc/"), "the listing's own fd is listed: {t}");
         }
         let nums: Vec<i64> = fds.iter().map(|f| f["fd"].as_i64().unwrap()).collect();
         for fd in [0, 1, 2] {
@@ -208,20 +158,13 @@ fn read_write_ls_stat() {
     let (v, code) = probe(&["write", fs, "hello"]);
     assert_eq!(code, 0);
     has_keys(&v, &[STATUS, &["bytes", "stage", "path"]].concat(), "write");
-    assert_eq!(
-        (v["ok"].clone(), v["bytes"].clone()),
-        (true.into(), 5.into())
-    );
+    assert_eq!((v["ok"].clone(), v["bytes"].clone()), (true.into(), 5.into()));
     let (v, _) = probe(&["write", fs, " world"]); // appends
     assert_eq!(v["ok"], true);
 
     let (v, code) = probe(&["read", fs]);
     assert_eq!(code, 0);
-    has_keys(
-        &v,
-        &[STATUS, &["bytes", "content_prefix", "stage", "truncated"]].concat(),
-        "read",
-    );
+    has_keys(&v, &[STATUS, &["bytes", "content_prefix", "stage", "truncated"]].concat(), "read");
     assert_eq!(v["content_prefix"], "hello world");
     assert_eq!(v["bytes"], 11);
 
@@ -234,10 +177,7 @@ fn read_write_ls_stat() {
     assert!(v["error"].as_str().unwrap().contains("No such file"));
 
     let (v, _) = probe(&["read", "/dev/zero"]);
-    assert_eq!(
-        (v["bytes"].clone(), v["truncated"].clone()),
-        ((1 << 20).into(), true.into())
-    );
+    assert_eq!((v["bytes"].clone(), v["truncated"].clone()), ((1 << 20).into(), true.into()));
 
     let (v, code) = probe(&["ls", d.to_str().unwrap()]);
     assert_eq!(code, 0);
@@ -248,34 +188,13 @@ fn read_write_ls_stat() {
     assert_eq!(code, 0);
     has_keys(
         &v,
-        &[
-            STATUS,
-            &[
-                "type",
-                "mode",
-                "uid",
-                "gid",
-                "rdev_major",
-                "rdev_minor",
-                "nlink",
-                "size",
-                "target",
-            ],
-        ]
-        .concat(),
+        &[STATUS, &["type", "mode", "uid", "gid", "rdev_major", "rdev_minor", "nlink", "size", "target"]].concat(),
         "stat",
     );
-    assert_eq!(
-        (v["type"].clone(), v["size"].clone(), v["nlink"].clone()),
-        ("file".into(), 11.into(), 1.into())
-    );
+    assert_eq!((v["type"].clone(), v["size"].clone(), v["nlink"].clone()), ("file".into(), 11.into(), 1.into()));
     let (v, _) = probe(&["stat", "/dev/null"]);
     assert_eq!(
-        (
-            v["type"].clone(),
-            v["rdev_major"].clone(),
-            v["rdev_minor"].clone()
-        ),
+        (v["type"].clone(), v["rdev_major"].clone(), v["rdev_minor"].clone()),
         ("char".into(), 1.into(), 3.into())
     );
     assert_eq!(v["mode"], "0666");
@@ -283,10 +202,7 @@ fn read_write_ls_stat() {
     let link = d.join("link");
     std::os::unix::fs::symlink("file", &link).unwrap();
     let (v, _) = probe(&["stat", link.to_str().unwrap()]);
-    assert_eq!(
-        (v["type"].clone(), v["target"].clone()),
-        ("symlink".into(), "file".into())
-    );
+    assert_eq!((v["type"].clone(), v["target"].clone()), ("symlink".into(), "file".into()));
     let (v, _) = probe(&["stat", "-L", link.to_str().unwrap()]);
     assert_eq!(v["type"], "file");
 
@@ -299,11 +215,7 @@ fn mknod_reports_both_steps() {
     let node = d.join("null");
     let (v, code) = probe(&["mknod", node.to_str().unwrap(), "c", "1", "3"]);
     assert_eq!(code, 0);
-    has_keys(
-        &v,
-        &["mknod", "open", "read", "path", "major", "minor"],
-        "mknod",
-    );
+    has_keys(&v, &["mknod", "open", "read", "path", "major", "minor"], "mknod");
     has_keys(&v["mknod"], STATUS, "mknod.mknod");
     has_keys(&v["open"], STATUS, "mknod.open");
     if v["mknod"]["ok"] == true {
@@ -322,11 +234,7 @@ fn mknod_reports_both_steps() {
 fn unshare_mount_and_syscalls() {
     let (v, code) = probe(&["unshare", "user"]);
     assert_eq!(code, 0);
-    has_keys(
-        &v,
-        &[STATUS, &["flags", "flags_value", "namespaces_after"]].concat(),
-        "unshare",
-    );
+    has_keys(&v, &[STATUS, &["flags", "flags_value", "namespaces_after"]].concat(), "unshare");
     assert_eq!(v["flags"], serde_json::json!(["user"]));
     let (v, _) = probe(&["unshare", "user,mnt", "net"]);
     assert_eq!(v["flags"], serde_json::json!(["user", "mnt", "net"]));
@@ -377,24 +285,13 @@ fn unshare_mount_and_syscalls() {
 fn alloc_fork_sleep_exit_echo() {
     let (v, code) = probe(&["alloc", "4"]);
     assert_eq!(code, 0);
-    has_keys(
-        &v,
-        &[STATUS, &["requested_mib", "allocated_mib"]].concat(),
-        "alloc",
-    );
+    has_keys(&v, &[STATUS, &["requested_mib", "allocated_mib"]].concat(), "alloc");
     assert_eq!(v["allocated_mib"], 4);
 
     let (v, code) = probe(&["fork", "3"]);
     assert_eq!(code, 0);
-    has_keys(
-        &v,
-        &[STATUS, &["requested", "forked", "failed"]].concat(),
-        "fork",
-    );
-    assert_eq!(
-        (v["forked"].clone(), v["ok"].clone()),
-        (3.into(), true.into())
-    );
+    has_keys(&v, &[STATUS, &["requested", "forked", "failed"]].concat(), "fork");
+    assert_eq!((v["forked"].clone(), v["ok"].clone()), (3.into(), true.into()));
 
     let (v, code) = probe(&["sleep", "0.01"]);
     assert_eq!(code, 0);
@@ -422,48 +319,25 @@ fn cwd_signals_stdin() {
     assert_eq!(code, 0);
     has_keys(
         &v,
-        &[
-            "blocked",
-            "ignored",
-            "caught",
-            "pending",
-            "blocked_signals",
-            "ignored_signals",
-            "caught_signals",
-        ],
+        &["blocked", "ignored", "caught", "pending", "blocked_signals", "ignored_signals", "caught_signals"],
         "signals",
     );
     // Rust's Command resets SIGPIPE for its children and the probe's own main() neither ignores
     // SIGPIPE nor installs handlers, so both sets are empty.
     assert_eq!(v["caught_signals"], serde_json::json!([]), "{v}");
-    assert!(
-        !v["ignored_signals"]
-            .as_array()
-            .unwrap()
-            .contains(&13.into()),
-        "{v}"
-    );
+    assert!(!v["ignored_signals"].as_array().unwrap().contains(&13.into()), "{v}");
 
     let input = vec![b'x'; 300_000];
     let (v, code) = probe_with_stdin(&["stdin"], &input);
     assert_eq!(code, 0);
-    has_keys(
-        &v,
-        &[STATUS, &["bytes", "content_prefix"]].concat(),
-        "stdin",
-    );
+    has_keys(&v, &[STATUS, &["bytes", "content_prefix"]].concat(), "stdin");
     assert_eq!(v["bytes"], 300_000);
     assert_eq!(v["content_prefix"].as_str().unwrap().len(), 200);
 }
 
 #[test]
 fn unknown_subcommand_and_bad_arguments_exit_2_with_json() {
-    for args in [
-        &["bogus"][..],
-        &["read"][..],
-        &["alloc", "lots"][..],
-        &["sleep", "-1"][..],
-    ] {
+    for args in [&["bogus"][..], &["read"][..], &["alloc", "lots"][..], &["sleep", "-1"][..]] {
         let (v, code) = probe(args);
         assert_eq!(code, 2, "{args:?}");
         has_keys(&v, &["error", "usage"], "usage error");

@@ -47,20 +47,13 @@ impl MetaArgs {
     /// Resolves the `ARG` instructions before the first `FROM` of `dockerfile`, given the build
     /// args of the request (`--build-arg NAME=value`; a build arg given without a value should be
     /// left out by the caller, as Docker ignores it).
-    pub fn resolve(
-        dockerfile: &Dockerfile,
-        build_args: &BTreeMap<String, String>,
-    ) -> Result<MetaArgs> {
+    pub fn resolve(dockerfile: &Dockerfile, build_args: &BTreeMap<String, String>) -> Result<MetaArgs> {
         let mut meta = MetaArgs {
             values: Vec::new(),
-            proxies: PROXY_ARGS
-                .iter()
-                .filter_map(|p| build_args.get(*p).map(|v| (p.to_string(), v.clone())))
-                .collect(),
+            proxies: PROXY_ARGS.iter().filter_map(|p| build_args.get(*p).map(|v| (p.to_string(), v.clone()))).collect(),
         };
         for instruction in dockerfile.meta_args() {
-            let expanded =
-                instruction.expand(dockerfile.escape, |name| meta.get(name).map(str::to_string))?;
+            let expanded = instruction.expand(dockerfile.escape, |name| meta.get(name).map(str::to_string))?;
             let Command::Arg(decls) = &expanded.command else {
                 continue;
             };
@@ -82,12 +75,7 @@ impl MetaArgs {
             .iter()
             .find(|(n, _)| n == name)
             .and_then(|(_, v)| v.as_deref())
-            .or_else(|| {
-                self.proxies
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str())
-            })
+            .or_else(|| self.proxies.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()))
     }
 
     /// Whether `name` is declared before the first `FROM`.
@@ -105,10 +93,7 @@ impl MetaArgs {
     pub fn expand_from(&self, from: &From, escape: char) -> Result<String> {
         let image = words::expand(&from.image, escape, |n| self.get(n).map(str::to_string))?;
         if image.is_empty() {
-            return Err(Error::invalid(format!(
-                "base name ({}) should not be blank",
-                from.image
-            )));
+            return Err(Error::invalid(format!("base name ({}) should not be blank", from.image)));
         }
         Ok(image)
     }
@@ -124,21 +109,14 @@ impl MetaArgs {
 
     /// The value a stage's `ARG` takes (its name and default already substituted): the build arg
     /// of that name, else its default, else the global `ARG`'s value; `None` when none applies.
-    pub fn stage_arg_value(
-        &self,
-        decl: &ArgDecl,
-        build_args: &BTreeMap<String, String>,
-    ) -> Option<String> {
+    pub fn stage_arg_value(&self, decl: &ArgDecl, build_args: &BTreeMap<String, String>) -> Option<String> {
         if let Some(v) = build_args.get(&decl.name) {
             return Some(v.clone());
         }
         if let Some(d) = &decl.default {
             return Some(d.clone());
         }
-        self.values
-            .iter()
-            .find(|(n, _)| *n == decl.name)
-            .and_then(|(_, v)| v.clone())
+        self.values.iter().find(|(n, _)| *n == decl.name).and_then(|(_, v)| v.clone())
     }
 }
 
@@ -148,10 +126,7 @@ mod tests {
     use super::*;
 
     fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn from_of(df: &Dockerfile, i: usize) -> From {
@@ -170,45 +145,25 @@ mod tests {
         )
         .unwrap();
         let none = MetaArgs::resolve(&df, &args(&[])).unwrap();
-        assert_eq!(
-            none.names().collect::<Vec<_>>(),
-            ["REPO", "TAG", "IMG", "UNSET"]
-        );
+        assert_eq!(none.names().collect::<Vec<_>>(), ["REPO", "TAG", "IMG", "UNSET"]);
         assert_eq!(none.get("TAG"), Some("1.0"));
         assert_eq!(none.get("UNSET"), None);
         assert!(none.is_declared("UNSET"));
         assert!(!none.is_declared("PATH"));
+        assert_eq!(none.expand_from(&from_of(&df, 0), '\\').unwrap(), "library/base:1.0");
         assert_eq!(
-            none.expand_from(&from_of(&df, 0), '\\').unwrap(),
-            "library/base:1.0"
-        );
-        assert_eq!(
-            none.expand_from(&from_of(&df, 1), '\\')
-                .unwrap_err()
-                .message(),
+            none.expand_from(&from_of(&df, 1), '\\').unwrap_err().message(),
             "base name ($UNSET) should not be blank"
         );
-        assert_eq!(
-            none.expand_from(&from_of(&df, 2), '\\').unwrap(),
-            "quay.io/x"
-        );
+        assert_eq!(none.expand_from(&from_of(&df, 2), '\\').unwrap(), "quay.io/x");
         assert_eq!(none.expand_platform(&from_of(&df, 3), '\\').unwrap(), None);
 
         let given = MetaArgs::resolve(
             &df,
-            &args(&[
-                ("REPO", "me"),
-                ("TAG", "2"),
-                ("UNSET", "alpine"),
-                ("PLAT", "linux/arm64"),
-                ("OTHER", "x"),
-            ]),
+            &args(&[("REPO", "me"), ("TAG", "2"), ("UNSET", "alpine"), ("PLAT", "linux/arm64"), ("OTHER", "x")]),
         )
         .unwrap();
-        assert_eq!(
-            given.expand_from(&from_of(&df, 0), '\\').unwrap(),
-            "me/base:2"
-        );
+        assert_eq!(given.expand_from(&from_of(&df, 0), '\\').unwrap(), "me/base:2");
         assert_eq!(given.expand_from(&from_of(&df, 1), '\\').unwrap(), "alpine");
         // Only declared global ARGs reach FROM.
         assert_eq!(given.expand_platform(&from_of(&df, 3), '\\').unwrap(), None);
@@ -227,24 +182,10 @@ mod tests {
     fn stage_arg_values() {
         let df = parse("ARG V=1\nFROM x\nARG V\nARG W=2\nARG V=3\n", "Dockerfile").unwrap();
         let m = MetaArgs::resolve(&df, &args(&[])).unwrap();
-        let decl = |name: &str, d: Option<&str>| ArgDecl {
-            name: name.into(),
-            default: d.map(str::to_string),
-        };
-        assert_eq!(
-            m.stage_arg_value(&decl("V", None), &args(&[])).as_deref(),
-            Some("1")
-        );
-        assert_eq!(
-            m.stage_arg_value(&decl("V", Some("3")), &args(&[]))
-                .as_deref(),
-            Some("3")
-        );
-        assert_eq!(
-            m.stage_arg_value(&decl("V", Some("3")), &args(&[("V", "9")]))
-                .as_deref(),
-            Some("9")
-        );
+        let decl = |name: &str, d: Option<&str>| ArgDecl { name: name.into(), default: d.map(str::to_string) };
+        assert_eq!(m.stage_arg_value(&decl("V", None), &args(&[])).as_deref(), Some("1"));
+        assert_eq!(m.stage_arg_value(&decl("V", Some("3")), &args(&[])).as_deref(), Some("3"));
+        assert_eq!(m.stage_arg_value(&decl("V", Some("3")), &args(&[("V", "9")])).as_deref(), Some("9"));
         assert_eq!(m.stage_arg_value(&decl("Q", None), &args(&[])), None);
     }
 
@@ -252,9 +193,6 @@ mod tests {
     fn global_arg_errors_surface() {
         let df = parse("ARG A=${B:?missing}\nFROM x\n", "Dockerfile").unwrap();
         let err = MetaArgs::resolve(&df, &args(&[])).unwrap_err();
-        assert_eq!(
-            err.message(),
-            r#"failed to process "${B:?missing}": B: missing"#
-        );
+        assert_eq!(err.message(), r#"failed to process "${B:?missing}": B: missing"#);
     }
 }

@@ -159,14 +159,9 @@ pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
             return Err(invalid());
         }
         // Unit.
-        let end = s
-            .find(|c: char| c == '.' || c.is_ascii_digit())
-            .unwrap_or(s.len());
+        let end = s.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(s.len());
         if end == 0 {
-            return Err(format!(
-                "time: missing unit in duration {}",
-                time_quote(orig)
-            ));
+            return Err(format!("time: missing unit in duration {}", time_quote(orig)));
         }
         let u = &s[..end];
         s = &s[end..];
@@ -177,13 +172,7 @@ pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            _ => {
-                return Err(format!(
-                    "time: unknown unit {} in duration {}",
-                    time_quote(u),
-                    time_quote(orig)
-                ))
-            }
+            _ => return Err(format!("time: unknown unit {} in duration {}", time_quote(u), time_quote(orig))),
         };
         if v > LIMIT / unit {
             return Err(invalid());
@@ -237,10 +226,7 @@ pub(crate) fn parse_int32(s: &str) -> Result<i64, String> {
     }
     let v = if neg { -v } else { v };
     if v < i128::from(i32::MIN) || v > i128::from(i32::MAX) {
-        return Err(format!(
-            "strconv.ParseInt: parsing {}: value out of range",
-            quote(s)
-        ));
+        return Err(format!("strconv.ParseInt: parsing {}: value out of range", quote(s)));
     }
     Ok(v as i64)
 }
@@ -293,19 +279,11 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// than any earlier one); none when `value` equals an option. Case-insensitive comparison gives
 /// the suggestion in the value's case (all lower or all upper).
 pub(crate) fn suggest(value: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
-    let val = if case_sensitive {
-        value.to_string()
-    } else {
-        value.to_lowercase()
-    };
+    let val = if case_sensitive { value.to_string() } else { value.to_lowercase() };
     let mut best: Option<String> = None;
     let mut min = 3;
     for opt in options {
-        let opt = if case_sensitive {
-            opt.to_string()
-        } else {
-            opt.to_lowercase()
-        };
+        let opt = if case_sensitive { opt.to_string() } else { opt.to_lowercase() };
         if val == opt {
             return None;
         }
@@ -379,18 +357,9 @@ mod tests {
             ("x", r#"time: invalid duration "x""#),
             (".s", r#"time: invalid duration ".s""#),
             ("-", r#"time: invalid duration "-""#),
-            (
-                "9999999999999999999h",
-                r#"time: invalid duration "9999999999999999999h""#,
-            ),
-            (
-                "2562047h47m16.854775808s",
-                r#"time: invalid duration "2562047h47m16.854775808s""#,
-            ),
-            (
-                "1é",
-                r#"time: unknown unit "\xc3\xa9" in duration "1\xc3\xa9""#,
-            ),
+            ("9999999999999999999h", r#"time: invalid duration "9999999999999999999h""#),
+            ("2562047h47m16.854775808s", r#"time: invalid duration "2562047h47m16.854775808s""#),
+            ("1é", r#"time: unknown unit "\xc3\xa9" in duration "1\xc3\xa9""#),
         ];
         for (input, want) in bad {
             assert_eq!(parse_duration(input), Err(want.to_string()), "{input}");
@@ -410,22 +379,11 @@ mod tests {
         );
         assert_eq!(
             parse_int32("99999999999999999999999"),
-            Err(
-                r#"strconv.ParseInt: parsing "99999999999999999999999": value out of range"#.into()
-            )
+            Err(r#"strconv.ParseInt: parsing "99999999999999999999999": value out of range"#.into())
         );
-        assert_eq!(
-            parse_int32("x"),
-            Err(r#"strconv.ParseInt: parsing "x": invalid syntax"#.into())
-        );
-        assert_eq!(
-            parse_int32("1_0"),
-            Err(r#"strconv.ParseInt: parsing "1_0": invalid syntax"#.into())
-        );
-        assert_eq!(
-            parse_int32("-"),
-            Err(r#"strconv.ParseInt: parsing "-": invalid syntax"#.into())
-        );
+        assert_eq!(parse_int32("x"), Err(r#"strconv.ParseInt: parsing "x": invalid syntax"#.into()));
+        assert_eq!(parse_int32("1_0"), Err(r#"strconv.ParseInt: parsing "1_0": invalid syntax"#.into()));
+        assert_eq!(parse_int32("-"), Err(r#"strconv.ParseInt: parsing "-": invalid syntax"#.into()));
     }
 
     #[test]
@@ -457,10 +415,7 @@ mod tests {
         assert_eq!(suggest("form", &names, false).as_deref(), Some("from"));
         assert_eq!(suggest("Form", &names, false).as_deref(), Some("from"));
         assert_eq!(suggest("NOINSTRUCTION", &names, false), None);
-        assert_eq!(
-            suggest("chwon", &["chown", "from"], true).as_deref(),
-            Some("chown")
-        );
+        assert_eq!(suggest("chwon", &["chown", "from"], true).as_deref(), Some("chown"));
         assert_eq!(suggest("x", &["xy"], true).as_deref(), Some("xy"));
         assert_eq!(levenshtein("kitten", "sitting"), 3);
     }

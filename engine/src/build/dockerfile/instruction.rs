@@ -1,7 +1,6 @@
 //! Typed instructions, as the parser produces them (words still unexpanded), and Docker's
 //! per-instruction variable substitution ([`Instruction::expand`]).
 
-
 use crate::error::Result;
 
 use super::words;
@@ -284,33 +283,18 @@ impl Instruction {
     ///   the data of heredoc files whose delimiter was not quoted; never `--from`.
     /// - `WORKDIR`, `USER`, `STOPSIGNAL`, every `VOLUME` path.
     /// - `EXPOSE`: each port word, then split again on whitespace (`EXPOSE $PORTS`).
-    pub fn expand(
-        &self,
-        escape: char,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Instruction> {
+    pub fn expand(&self, escape: char, lookup: impl Fn(&str) -> Option<String>) -> Result<Instruction> {
         let lookup: &dyn Fn(&str) -> Option<String> = &lookup;
         let w = |s: &str| words::expand(s, escape, lookup);
         let opt = |s: &Option<String>| s.as_deref().map(w).transpose();
         let kvs = |kvs: &[KeyValue]| -> Result<Vec<KeyValue>> {
-            kvs.iter()
-                .map(|kv| {
-                    Ok(KeyValue {
-                        key: w(&kv.key)?,
-                        value: w(&kv.value)?,
-                    })
-                })
-                .collect()
+            kvs.iter().map(|kv| Ok(KeyValue { key: w(&kv.key)?, value: w(&kv.value)? })).collect()
         };
         let files = |files: &[InlineFile]| -> Result<Vec<InlineFile>> {
             files
                 .iter()
                 .map(|f| {
-                    let data = if f.expand {
-                        words::expand_heredoc(&f.data, lookup)?
-                    } else {
-                        f.data.clone()
-                    };
+                    let data = if f.expand { words::expand_heredoc(&f.data, lookup)? } else { f.data.clone() };
                     Ok(InlineFile { data, ..f.clone() })
                 })
                 .collect()
@@ -322,12 +306,7 @@ impl Instruction {
             Command::Arg(decls) => Command::Arg(
                 decls
                     .iter()
-                    .map(|d| {
-                        Ok(ArgDecl {
-                            name: w(&d.name)?,
-                            default: opt(&d.default)?,
-                        })
-                    })
+                    .map(|d| Ok(ArgDecl { name: w(&d.name)?, default: opt(&d.default)? }))
                     .collect::<Result<_>>()?,
             ),
             Command::Copy(c) => Command::Copy(Copy {
@@ -360,9 +339,6 @@ impl Instruction {
             Command::Volume(v) => Command::Volume(list(v)?),
             other => other.clone(),
         };
-        Ok(Instruction {
-            command,
-            ..self.clone()
-        })
+        Ok(Instruction { command, ..self.clone() })
     }
 }

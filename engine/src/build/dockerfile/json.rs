@@ -10,8 +10,7 @@
 //! lone UTF-16 surrogates in `\u` escapes decode to U+FFFD instead of failing, and depth is
 //! bounded without recursion.
 
-pub(crate) const NOT_STRING_ARRAY: &str =
-    "when using JSON array syntax, arrays must be comprised of strings only";
+pub(crate) const NOT_STRING_ARRAY: &str = "when using JSON array syntax, arrays must be comprised of strings only";
 
 /// What the argument text turned out to be.
 #[derive(Debug, PartialEq, Eq)]
@@ -99,9 +98,7 @@ impl<'a> Reader<'a> {
                                 if (0xD800..0xDC00).contains(&u) && self.eat("\\u").is_some() {
                                     if let Some(lo) = self.hex4() {
                                         if (0xDC00..0xE000).contains(&lo) {
-                                            pair = Some(
-                                                0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00),
-                                            );
+                                            pair = Some(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
                                         }
                                     }
                                 }
@@ -257,11 +254,7 @@ pub(crate) fn parse_json_array(rest: &str) -> JsonArgs {
     if !text.starts_with('[') {
         return JsonArgs::NotJson;
     }
-    let mut r = Reader {
-        s: text.as_bytes(),
-        text,
-        pos: 1,
-    };
+    let mut r = Reader { s: text.as_bytes(), text, pos: 1 };
     let mut strings = Vec::new();
     let mut all_strings = true;
     let parsed = (|| -> Option<()> {
@@ -319,10 +312,7 @@ mod tests {
             ("[]", strings(&[])),
             ("[ ]", strings(&[])),
             ("[\n\"a\"\r\n]\t", strings(&["a"])),
-            (
-                r#"["a\"b", "c\\d", "\/", "\u00e9", "\n\t"]"#,
-                strings(&["a\"b", "c\\d", "/", "é", "\n\t"]),
-            ),
+            (r#"["a\"b", "c\\d", "\/", "\u00e9", "\n\t"]"#, strings(&["a\"b", "c\\d", "/", "é", "\n\t"])),
             (r#"["\ud83d\ude00"]"#, strings(&["😀"])),
             (r#"["\ud800"]"#, strings(&["\u{FFFD}"])),
             (r#"["\ud800\u0041"]"#, strings(&["\u{FFFD}A"])),
@@ -350,10 +340,7 @@ mod tests {
             ("[null]", JsonArgs::NotStringArray),
             ("[true, false]", JsonArgs::NotStringArray),
             (r#"[["a"]]"#, JsonArgs::NotStringArray),
-            (
-                r#"[{"a": [1, {"b": null}]}, "x"]"#,
-                JsonArgs::NotStringArray,
-            ),
+            (r#"[{"a": [1, {"b": null}]}, "x"]"#, JsonArgs::NotStringArray),
             ("[-1.5e+10]", JsonArgs::NotStringArray),
             ("[{}]", JsonArgs::NotStringArray),
             ("[[]]", JsonArgs::NotStringArray),

@@ -65,11 +65,7 @@ impl Directives {
             self.escape = match value {
                 "`" => '`',
                 "\\" => '\\',
-                other => {
-                    return Err(format!(
-                        "invalid escape token '{other}' does not match ` or \\"
-                    ))
-                }
+                other => return Err(format!("invalid escape token '{other}' does not match ` or \\")),
             };
         }
         Ok(true)
@@ -82,19 +78,14 @@ fn match_directive(s: &str) -> Option<(&str, &str)> {
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let key_end = b
-        .iter()
-        .position(|c| !c.is_ascii_alphanumeric())
-        .unwrap_or(b.len());
+    let key_end = b.iter().position(|c| !c.is_ascii_alphanumeric()).unwrap_or(b.len());
     let key = &s[..key_end];
     let rest = s[key_end..].trim_start_matches(is_re_space);
     let rest = rest.strip_prefix('=')?;
     if rest.is_empty() {
         return None;
     }
-    let value = rest
-        .trim_start_matches(is_re_space)
-        .trim_end_matches(is_re_space);
+    let value = rest.trim_start_matches(is_re_space).trim_end_matches(is_re_space);
     if value.is_empty() {
         // Only whitespace after `=`: the lazy group still takes one character, the last one.
         let last = rest.chars().last()?;
@@ -138,11 +129,7 @@ impl<'a> Lexer<'a> {
         Lexer {
             rest: text,
             line: 0,
-            directives: Directives {
-                escape: '\\',
-                done: false,
-                seen: Vec::new(),
-            },
+            directives: Directives { escape: '\\', done: false, seen: Vec::new() },
             too_long: false,
             warnings: Vec::new(),
         }
@@ -197,9 +184,7 @@ impl<'a> Lexer<'a> {
             if self.line == 0 {
                 raw = raw.strip_prefix('\u{FEFF}').unwrap_or(raw);
             }
-            let content = self
-                .process(raw, true)
-                .map_err(|m| ParseError::at(self.line + 1, m))?;
+            let content = self.process(raw, true).map_err(|m| ParseError::at(self.line + 1, m))?;
             self.line += 1;
             let start = self.line;
             let escape = self.escape();
@@ -211,9 +196,7 @@ impl<'a> Lexer<'a> {
             let mut empty_continuation = false;
             while !eol {
                 let Some(raw) = self.physical() else { break };
-                let processed = self
-                    .process(raw, false)
-                    .map_err(|m| ParseError::at(self.line + 1, m))?;
+                let processed = self.process(raw, false).map_err(|m| ParseError::at(self.line + 1, m))?;
                 self.line += 1;
                 if is_comment(raw) {
                     continue;
@@ -227,14 +210,9 @@ impl<'a> Lexer<'a> {
                 text.push_str(part);
             }
             if empty_continuation {
-                self.warnings
-                    .push(format!("Empty continuation line found in: {text}"));
+                self.warnings.push(format!("Empty continuation line found in: {text}"));
             }
-            return Ok(Some(LogicalLine {
-                text,
-                start,
-                end: self.line,
-            }));
+            return Ok(Some(LogicalLine { text, start, end: self.line }));
         }
     }
 
@@ -280,35 +258,23 @@ mod tests {
             ("FROM a\nRUN b\n", &[(1, 1, "FROM a"), (2, 2, "RUN b")]),
             ("FROM a\r\nRUN b\r\n", &[(1, 1, "FROM a"), (2, 2, "RUN b")]),
             ("\n\n  FROM a  \n", &[(3, 3, "FROM a  ")]),
-            (
-                "# c\nFROM a\n  # indented comment\nRUN b",
-                &[(2, 2, "FROM a"), (4, 4, "RUN b")],
-            ),
+            ("# c\nFROM a\n  # indented comment\nRUN b", &[(2, 2, "FROM a"), (4, 4, "RUN b")]),
             ("RUN a \\\n  b", &[(1, 2, "RUN a   b")]),
             ("RUN a\\\n# comment\nb", &[(1, 3, "RUN ab")]),
             ("RUN a\\\n   # comment\nb", &[(1, 3, "RUN ab")]),
             ("RUN a \\  \t\nb", &[(1, 2, "RUN a b")]),
             ("RUN a \\\n\n b", &[(1, 3, "RUN a  b")]),
-            (
-                "RUN a \\\\\nRUN b",
-                &[(1, 1, "RUN a \\\\"), (2, 2, "RUN b")],
-            ),
+            ("RUN a \\\\\nRUN b", &[(1, 1, "RUN a \\\\"), (2, 2, "RUN b")]),
             ("RUN a \\\\ \\\nb", &[(1, 2, "RUN a \\\\ b")]),
             ("\\\nRUN x", &[(1, 2, "RUN x")]),
             ("RUN a \\", &[(1, 1, "RUN a ")]),
             ("RUN a #not a comment", &[(1, 1, "RUN a #not a comment")]),
             ("\u{FEFF}FROM a", &[(1, 1, "FROM a")]),
-            (
-                "FROM a\n\u{FEFF}RUN b",
-                &[(1, 1, "FROM a"), (2, 2, "\u{FEFF}RUN b")],
-            ),
+            ("FROM a\n\u{FEFF}RUN b", &[(1, 1, "FROM a"), (2, 2, "\u{FEFF}RUN b")]),
             ("RUN a \\\nb \\\nc", &[(1, 3, "RUN a b c")]),
         ];
         for (input, want) in cases {
-            let want: Vec<(usize, usize, String)> = want
-                .iter()
-                .map(|(s, e, t)| (*s, *e, t.to_string()))
-                .collect();
+            let want: Vec<(usize, usize, String)> = want.iter().map(|(s, e, t)| (*s, *e, t.to_string())).collect();
             assert_eq!(lines(input), want, "{input:?}");
         }
     }
@@ -341,26 +307,10 @@ mod tests {
     #[test]
     fn directive_errors() {
         let cases = [
-            (
-                "# escape=x\nFROM a",
-                1,
-                "invalid escape token 'x' does not match ` or \\",
-            ),
-            (
-                "# escape=\\\n# escape=`\nFROM a",
-                2,
-                "only one escape parser directive can be used",
-            ),
-            (
-                "# syntax=a\n# SYNTAX=b\nFROM a",
-                2,
-                "only one syntax parser directive can be used",
-            ),
-            (
-                "# escape=   \nFROM a",
-                1,
-                "invalid escape token ' ' does not match ` or \\",
-            ),
+            ("# escape=x\nFROM a", 1, "invalid escape token 'x' does not match ` or \\"),
+            ("# escape=\\\n# escape=`\nFROM a", 2, "only one escape parser directive can be used"),
+            ("# syntax=a\n# SYNTAX=b\nFROM a", 2, "only one syntax parser directive can be used"),
+            ("# escape=   \nFROM a", 1, "invalid escape token ' ' does not match ` or \\"),
         ];
         for (text, line, msg) in cases {
             let mut lx = Lexer::new(text);
@@ -379,10 +329,7 @@ mod tests {
     fn heredoc_bodies() {
         let mut lx = Lexer::new("RUN <<EOF\nline 1\n# not a comment\nEOF\nRUN x");
         lx.next_line().unwrap();
-        assert_eq!(
-            lx.heredoc_body("EOF", false).as_deref(),
-            Some("line 1\n# not a comment\n")
-        );
+        assert_eq!(lx.heredoc_body("EOF", false).as_deref(), Some("line 1\n# not a comment\n"));
         assert_eq!(lx.line(), 4);
         assert_eq!(lx.next_line().unwrap().unwrap().start, 5);
 

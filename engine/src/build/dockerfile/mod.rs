@@ -38,8 +38,8 @@ use crate::error::Error;
 
 pub use args::{MetaArgs, PROXY_ARGS};
 pub use instruction::{
-    Add, ArgDecl, Command, CommandLine, Copy, From, HealthConfig, Heredoc, InlineFile, Instruction,
-    KeyValue, Onbuild, Run,
+    Add, ArgDecl, Command, CommandLine, Copy, From, HealthConfig, Heredoc, InlineFile, Instruction, KeyValue, Onbuild,
+    Run,
 };
 
 /// The default escape character (`# escape=` can change it to `` ` ``).
@@ -54,17 +54,11 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn at(line: usize, detail: impl Into<String>) -> ParseError {
-        ParseError {
-            line,
-            detail: detail.into(),
-        }
+        ParseError { line, detail: detail.into() }
     }
 
     fn whole(detail: impl Into<String>) -> ParseError {
-        ParseError {
-            line: 0,
-            detail: detail.into(),
-        }
+        ParseError { line: 0, detail: detail.into() }
     }
 
     /// The 1-based line the error is about; 0 when it is about the whole file.
@@ -83,11 +77,7 @@ impl fmt::Display for ParseError {
         if self.line == 0 {
             f.write_str(&self.detail)
         } else {
-            write!(
-                f,
-                "dockerfile parse error on line {}: {}",
-                self.line, self.detail
-            )
+            write!(f, "dockerfile parse error on line {}: {}", self.line, self.detail)
         }
     }
 }
@@ -136,11 +126,7 @@ impl<'a> Stage<'a> {
 impl Dockerfile {
     /// The `ARG` instructions before the first `FROM`.
     pub fn meta_args(&self) -> &[Instruction] {
-        let n = self
-            .instructions
-            .iter()
-            .take_while(|i| matches!(i.command, Command::Arg(_)))
-            .count();
+        let n = self.instructions.iter().take_while(|i| matches!(i.command, Command::Arg(_))).count();
         &self.instructions[..n]
     }
 
@@ -155,14 +141,9 @@ impl Dockerfile {
             .map(|(n, _)| n)
             .collect();
         for (index, &start) in starts.iter().enumerate() {
-            let end = starts
-                .get(index + 1)
-                .copied()
-                .unwrap_or(self.instructions.len());
+            let end = starts.get(index + 1).copied().unwrap_or(self.instructions.len());
             let from_instruction = &self.instructions[start];
-            let Command::From(from) = &from_instruction.command else {
-                unreachable!()
-            };
+            let Command::From(from) = &from_instruction.command else { unreachable!() };
             stages.push(Stage {
                 index,
                 name: from.name.as_deref(),
@@ -176,9 +157,7 @@ impl Dockerfile {
 
     /// The index of the first stage named `name` (case-insensitive), for `--target`.
     pub fn find_stage(&self, name: &str) -> Option<usize> {
-        self.stages()
-            .iter()
-            .position(|s| s.name.is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        self.stages().iter().position(|s| s.name.is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 
     /// The number of instructions, for `Step N/M`.
@@ -206,15 +185,11 @@ impl Dockerfile {
 ///   (`dockerfile contains no stages to build`, line 0).
 pub fn parse(text: &str, name: &str) -> Result<Dockerfile, ParseError> {
     if text.is_empty() {
-        return Err(ParseError::whole(format!(
-            "the Dockerfile ({name}) cannot be empty"
-        )));
+        return Err(ParseError::whole(format!("the Dockerfile ({name}) cannot be empty")));
     }
     let syntax = parser::parse_syntax(text)?;
     if syntax.nodes.is_empty() {
-        return Err(ParseError::whole(format!(
-            "the Dockerfile ({name}) cannot be empty: file with no instructions"
-        )));
+        return Err(ParseError::whole(format!("the Dockerfile ({name}) cannot be empty: file with no instructions")));
     }
     if let Some(line) = syntax.too_long_at {
         return Err(parser::too_long(line));
@@ -226,9 +201,7 @@ pub fn parse(text: &str, name: &str) -> Result<Dockerfile, ParseError> {
         match instruction.command {
             Command::From(_) => in_stage = true,
             Command::Arg(_) => {}
-            _ if !in_stage => {
-                return Err(ParseError::at(start, "no build stage in current context"))
-            }
+            _ if !in_stage => return Err(ParseError::at(start, "no build stage in current context")),
             _ => {}
         }
         instructions.push(instruction);
@@ -236,11 +209,7 @@ pub fn parse(text: &str, name: &str) -> Result<Dockerfile, ParseError> {
     if !in_stage {
         return Err(ParseError::whole("dockerfile contains no stages to build"));
     }
-    Ok(Dockerfile {
-        escape: syntax.escape,
-        instructions,
-        warnings: syntax.warnings,
-    })
+    Ok(Dockerfile { escape: syntax.escape, instructions, warnings: syntax.warnings })
 }
 
 /// Parses the `ONBUILD` triggers stored in a base image (one `OnBuild` entry), as the child build
@@ -258,10 +227,7 @@ pub fn parse_trigger(expression: &str) -> Result<Vec<Instruction>, ParseError> {
         let instruction = parser::instruction_from(&node, start, end, heredocs)?;
         match instruction.command {
             Command::Onbuild(_) => {
-                return Err(ParseError::at(
-                    start,
-                    "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
-                ))
+                return Err(ParseError::at(start, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"))
             }
             Command::From(_) | Command::Maintainer(_) => {
                 return Err(ParseError::at(

@@ -10,8 +10,8 @@
 
 use super::compat::{self, is_sep, is_space, quote, suggest};
 use super::instruction::{
-    chomp, Add, ArgDecl, Command, CommandLine, Copy, From, HealthConfig, Heredoc, InlineFile,
-    Instruction, KeyValue, Onbuild, Run,
+    chomp, Add, ArgDecl, Command, CommandLine, Copy, From, HealthConfig, Heredoc, InlineFile, Instruction, KeyValue,
+    Onbuild, Run,
 };
 use super::json::{parse_json_array, JsonArgs, NOT_STRING_ARRAY};
 use super::lexer::{Lexer, MAX_LINE};
@@ -92,8 +92,7 @@ pub(crate) fn parse_syntax(text: &str) -> Result<Syntax, ParseError> {
         let node = node_from_line(&line.text, escape).map_err(|m| ParseError::at(line.start, m))?;
         let mut heredocs = Vec::new();
         if node.can_contain_heredoc() && line.text.contains("<<") {
-            let found =
-                heredocs_from_line(&line.text).map_err(|m| ParseError::at(line.start, m))?;
+            let found = heredocs_from_line(&line.text).map_err(|m| ParseError::at(line.start, m))?;
             for mut h in found {
                 match lexer.heredoc_body(&h.name, h.chomp) {
                     Some(body) => h.content = body,
@@ -105,12 +104,7 @@ pub(crate) fn parse_syntax(text: &str) -> Result<Syntax, ParseError> {
         nodes.push((line.start, lexer.line(), heredocs, NodeRef(Box::new(node))));
     }
     let too_long_at = lexer.too_long().then(|| lexer.line() + 1);
-    Ok(Syntax {
-        escape: lexer.escape(),
-        warnings: lexer.warnings,
-        nodes,
-        too_long_at,
-    })
+    Ok(Syntax { escape: lexer.escape(), warnings: lexer.warnings, nodes, too_long_at })
 }
 
 /// Pass 2 for one node.
@@ -129,14 +123,7 @@ pub(crate) fn instruction_from(
 fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
     let (cmd, flags, rest) = split_command(line);
     let lower = cmd.to_lowercase();
-    let mut node = Node {
-        cmd,
-        original: line.to_string(),
-        flags,
-        args: Vec::new(),
-        json: false,
-        child: None,
-    };
+    let mut node = Node { cmd, original: line.to_string(), flags, args: Vec::new(), json: false, child: None };
     match lower.as_str() {
         "add" | "copy" | "volume" => {
             let (args, json) = maybe_json_to_list(&rest)?;
@@ -157,12 +144,8 @@ fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
             node.args = args;
             node.json = json;
         }
-        "maintainer" | "stopsignal" | "user" | "workdir" if !rest.is_empty() => {
-            node.args = vec![rest]
-        }
-        "onbuild" if !rest.is_empty() => {
-            node.child = Some(Box::new(node_from_line(&rest, escape)?))
-        }
+        "maintainer" | "stopsignal" | "user" | "workdir" if !rest.is_empty() => node.args = vec![rest],
+        "onbuild" if !rest.is_empty() => node.child = Some(Box::new(node_from_line(&rest, escape)?)),
         _ => {}
     }
     Ok(node)
@@ -177,11 +160,7 @@ fn split_command(line: &str) -> (String, Vec<String>, String) {
         Some(i) => {
             let rest = trimmed[i..].trim_start_matches(is_sep);
             let (args, flags) = extract_flags(rest);
-            (
-                trimmed[..i].to_string(),
-                flags,
-                args.trim_matches(is_space).to_string(),
-            )
+            (trimmed[..i].to_string(), flags, args.trim_matches(is_space).to_string())
         }
     }
 }
@@ -379,10 +358,7 @@ fn name_val(rest: &str, key: &str, escape: char) -> Result<Vec<String>, String> 
     let mut out = Vec::new();
     for word in &words {
         let Some((k, v)) = word.split_once('=') else {
-            return Err(format!(
-                "Syntax error - can't find = in {}. Must be of the form: name=value",
-                quote(word)
-            ));
+            return Err(format!("Syntax error - can't find = in {}. Must be of the form: name=value", quote(word)));
         };
         out.push(k.to_string());
         out.push(v.to_string());
@@ -394,10 +370,7 @@ fn whitespace_list(rest: &str) -> Vec<String> {
     if rest.is_empty() {
         return Vec::new();
     }
-    rest.split(is_sep)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    rest.split(is_sep).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// RUN, CMD, ENTRYPOINT, SHELL: the JSON form, else the whole text as one argument.
@@ -450,55 +423,29 @@ fn heredoc_from_word(word: &str) -> Result<Option<Heredoc>, String> {
     if rest.contains('<') || rest.is_empty() {
         return Ok(None);
     }
-    let fd = if digits == 0 {
-        0
-    } else {
-        word[..digits].parse::<u64>().unwrap_or(u64::MAX)
-    };
+    let fd = if digits == 0 { 0 } else { word[..digits].parse::<u64>().unwrap_or(u64::MAX) };
     let none = |_: &str| None;
-    let plain = Lex {
-        skip_unset: true,
-        ..Lex::default()
-    };
+    let plain = Lex { skip_unset: true, ..Lex::default() };
     let (_, words) = plain.process_inner(rest, &none)?;
     if words.len() != 1 {
         return Ok(None);
     }
-    let raw = Lex {
-        raw_quotes: true,
-        ..plain
-    };
+    let raw = Lex { raw_quotes: true, ..plain };
     let (_, raw_words) = raw.process_inner(rest, &none)?;
     if raw_words.len() != words.len() {
-        return Err(format!(
-            "internal lexing of heredoc produced inconsistent results: {rest}"
-        ));
+        return Err(format!("internal lexing of heredoc produced inconsistent results: {rest}"));
     }
     let quotes = |s: &str| s.chars().filter(|c| *c == '\'' || *c == '"').count();
     let expand = quotes(&words[0]) == quotes(&raw_words[0]);
-    Ok(Some(Heredoc {
-        name: words[0].clone(),
-        content: String::new(),
-        expand,
-        chomp,
-        fd,
-    }))
+    Ok(Some(Heredoc { name: words[0].clone(), content: String::new(), expand, chomp, fd }))
 }
 
 /// Every heredoc word of the line, in order. A line that does not lex (an unterminated quote)
 /// has none.
 fn heredocs_from_line(line: &str) -> Result<Vec<Heredoc>, String> {
-    let lex = Lex {
-        raw_quotes: true,
-        raw_escapes: true,
-        skip_unset: true,
-        ..Lex::default()
-    };
+    let lex = Lex { raw_quotes: true, raw_escapes: true, skip_unset: true, ..Lex::default() };
     let none = |_: &str| None;
-    let words = lex
-        .process_inner(line, &none)
-        .map(|(_, w)| w)
-        .unwrap_or_default();
+    let words = lex.process_inner(line, &none).map(|(_, w)| w).unwrap_or_default();
     let mut docs = Vec::new();
     for w in words {
         if let Some(h) = heredoc_from_word(&w)? {
@@ -583,29 +530,18 @@ impl Flags {
                 }
             }
         }
-        Ok(Flags {
-            defs: defs.to_vec(),
-            values,
-        })
+        Ok(Flags { defs: defs.to_vec(), values })
     }
 
     fn idx(&self, name: &str) -> usize {
-        self.defs
-            .iter()
-            .position(|(n, _)| *n == name)
-            .expect("flag defined")
+        self.defs.iter().position(|(n, _)| *n == name).expect("flag defined")
     }
     /// A string flag's value; an empty value counts as not given (as in Docker).
     fn string(&self, name: &str) -> Option<String> {
-        self.values[self.idx(name)]
-            .last()
-            .filter(|v| !v.is_empty())
-            .cloned()
+        self.values[self.idx(name)].last().filter(|v| !v.is_empty()).cloned()
     }
     fn boolean(&self, name: &str) -> bool {
-        self.values[self.idx(name)]
-            .last()
-            .is_some_and(|v| v == "true")
+        self.values[self.idx(name)].last().is_some_and(|v| v == "true")
     }
     fn given_bool(&self, name: &str) -> Option<bool> {
         self.values[self.idx(name)].last().map(|v| v == "true")
@@ -633,10 +569,7 @@ fn command_line(node: &Node) -> CommandLine {
         (false, true) => node.args.clone(),
         (false, false) => vec![node.args.join(" ")],
     };
-    CommandLine {
-        args,
-        prepend_shell: !node.json,
-    }
+    CommandLine { args, prepend_shell: !node.json }
 }
 
 fn key_values(node: &Node, cmd: &str) -> Result<Vec<KeyValue>, String> {
@@ -651,10 +584,7 @@ fn key_values(node: &Node, cmd: &str) -> Result<Vec<KeyValue>, String> {
         if key.is_empty() {
             return Err(format!("{cmd} names can not be blank"));
         }
-        out.push(KeyValue {
-            key: key.clone(),
-            value: value.clone(),
-        });
+        out.push(KeyValue { key: key.clone(), value: value.clone() });
     }
     Ok(out)
 }
@@ -675,18 +605,10 @@ fn sources_and_dest(
         match heredoc_from_word(src).ok().flatten() {
             Some(h) => {
                 // The last heredoc of that name in the instruction provides the body.
-                let content = heredocs
-                    .iter()
-                    .rev()
-                    .find(|d| d.name == h.name)
-                    .map(|d| d.content.clone())
-                    .unwrap_or_default();
+                let content =
+                    heredocs.iter().rev().find(|d| d.name == h.name).map(|d| d.content.clone()).unwrap_or_default();
                 let data = if h.chomp { chomp(&content) } else { content };
-                files.push(InlineFile {
-                    name: h.name,
-                    data,
-                    expand: h.expand,
-                });
+                files.push(InlineFile { name: h.name, data, expand: h.expand });
             }
             None => sources.push(src.clone()),
         }
@@ -697,9 +619,7 @@ fn sources_and_dest(
 /// The `SHELL requires the arguments to be in JSON form` error, with Docker's hint for
 /// unescaped Windows paths.
 fn not_json(cmd: &str, original: &str) -> String {
-    let lowered = original
-        .to_lowercase()
-        .replace(&format!("{} ", cmd.to_lowercase()), "");
+    let lowered = original.to_lowercase().replace(&format!("{} ", cmd.to_lowercase()), "");
     let looks_like_path = lowered.char_indices().any(|(i, c)| {
         c == '"' && {
             let rest = &lowered[i + 1..];
@@ -707,11 +627,7 @@ fn not_json(cmd: &str, original: &str) -> String {
             matches!((it.next(), it.next(), it.next()), (Some(d), Some(':'), Some('\\')) if d.is_ascii_lowercase())
         }
     });
-    let extra = if looks_like_path
-        && !lowered.contains("\\\\")
-        && lowered.contains('[')
-        && lowered.contains(']')
-    {
+    let extra = if looks_like_path && !lowered.contains("\\\\") && lowered.contains('[') && lowered.contains(']') {
         format!(
             ". It looks like '{lowered}' includes a file path without an escaped back-slash. JSON requires \
              back-slashes to be escaped such as [\"c:\\\\path\\\\to\\\\file.exe\", \"/parameter\"]"
@@ -733,21 +649,12 @@ fn interval(flags: &Flags, name: &'static str) -> Result<i64, String> {
         return Ok(0);
     }
     if d < MIN {
-        return Err(format!(
-            "Interval {} cannot be less than {}",
-            quote(name),
-            compat::duration_string(MIN)
-        ));
+        return Err(format!("Interval {} cannot be less than {}", quote(name), compat::duration_string(MIN)));
     }
     Ok(d)
 }
 
-fn typed(
-    node: &Node,
-    start: usize,
-    end: usize,
-    heredocs: Vec<Heredoc>,
-) -> Result<Instruction, String> {
+fn typed(node: &Node, start: usize, end: usize, heredocs: Vec<Heredoc>) -> Result<Instruction, String> {
     use Kind::*;
     let original = node.original.trim_matches(is_space).to_string();
     let command = match node.lower().as_str() {
@@ -841,11 +748,7 @@ fn typed(
                 None
             };
             let f = Flags::parse(&node.flags, &[("platform", Str)])?;
-            Command::From(From {
-                image: a[0].clone(),
-                name,
-                platform: f.string("platform"),
-            })
+            Command::From(From { image: a[0].clone(), name, platform: f.string("platform") })
         }
         "onbuild" => {
             let Some(child) = &node.child else {
@@ -854,12 +757,8 @@ fn typed(
             no_flags(node)?;
             let trigger = child.cmd.trim_matches(is_space).to_uppercase();
             match trigger.as_str() {
-                "ONBUILD" => {
-                    return Err("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into())
-                }
-                "MAINTAINER" | "FROM" => {
-                    return Err(format!("{trigger} isn't allowed as an ONBUILD trigger"))
-                }
+                "ONBUILD" => return Err("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into()),
+                "MAINTAINER" | "FROM" => return Err(format!("{trigger} isn't allowed as an ONBUILD trigger")),
                 _ => {}
             }
             let mut expression = strip_onbuild(&node.original).to_string();
@@ -869,10 +768,7 @@ fn typed(
                 expression.push_str(&h.name);
             }
             let trigger = typed(child, start, end, heredocs.clone())?;
-            Command::Onbuild(Onbuild {
-                trigger: Box::new(trigger),
-                expression,
-            })
+            Command::Onbuild(Onbuild { trigger: Box::new(trigger), expression })
         }
         "workdir" => {
             if node.args.len() != 1 {
@@ -884,12 +780,7 @@ fn typed(
         "run" => {
             let f = Flags::parse(
                 &node.flags,
-                &[
-                    ("mount", Strings),
-                    ("network", Str),
-                    ("security", Str),
-                    ("device", Strings),
-                ],
+                &[("mount", Strings), ("network", Str), ("security", Str), ("device", Strings)],
             )?;
             Command::Run(Run {
                 cmd: command_line(node),
@@ -955,14 +846,8 @@ fn typed(
             for a in &node.args {
                 let decl = match a.split_once('=') {
                     Some(("", _)) => return Err("ARG names can not be blank".into()),
-                    Some((k, v)) => ArgDecl {
-                        name: k.to_string(),
-                        default: Some(v.to_string()),
-                    },
-                    None => ArgDecl {
-                        name: a.clone(),
-                        default: None,
-                    },
+                    Some((k, v)) => ArgDecl { name: k.to_string(), default: Some(v.to_string()) },
+                    None => ArgDecl { name: a.clone(), default: None },
                 };
                 decls.push(decl);
             }
@@ -986,13 +871,7 @@ fn typed(
             return Err(msg);
         }
     };
-    Ok(Instruction {
-        line: start,
-        end_line: end,
-        original,
-        heredocs,
-        command,
-    })
+    Ok(Instruction { line: start, end_line: end, original, heredocs, command })
 }
 
 fn no_destination(cmd: &str) -> String {
@@ -1001,13 +880,8 @@ fn no_destination(cmd: &str) -> String {
 
 fn healthcheck(node: &Node) -> Result<Command, String> {
     use Kind::*;
-    const FLAGS: [(&str, Kind); 5] = [
-        ("interval", Str),
-        ("timeout", Str),
-        ("start-period", Str),
-        ("start-interval", Str),
-        ("retries", Str),
-    ];
+    const FLAGS: [(&str, Kind); 5] =
+        [("interval", Str), ("timeout", Str), ("start-period", Str), ("start-interval", Str), ("retries", Str)];
     let Some(first) = node.args.first() else {
         return Err(at_least_one("HEALTHCHECK"));
     };
@@ -1019,17 +893,11 @@ fn healthcheck(node: &Node) -> Result<Command, String> {
         }
         // Docker ignores flags here; unknown ones are still refused.
         Flags::parse(&node.flags, &FLAGS)?;
-        return Ok(Command::Healthcheck(HealthConfig {
-            test: Some(vec![typ]),
-            ..HealthConfig::default()
-        }));
+        return Ok(Command::Healthcheck(HealthConfig { test: Some(vec![typ]), ..HealthConfig::default() }));
     }
     let f = Flags::parse(&node.flags, &FLAGS)?;
     if typ != "CMD" {
-        return Err(format!(
-            "Unknown type {} in HEALTHCHECK (try CMD)",
-            quote(&typ)
-        ));
+        return Err(format!("Unknown type {} in HEALTHCHECK (try CMD)", quote(&typ)));
     }
     let cmd = match (args.is_empty(), node.json) {
         (true, _) => return Err("Missing command after HEALTHCHECK CMD".into()),
@@ -1061,9 +929,7 @@ fn healthcheck(node: &Node) -> Result<Command, String> {
 fn strip_onbuild(original: &str) -> &str {
     let s = original.trim_start_matches(compat::is_re_space);
     match s.get(..7) {
-        Some(w) if w.eq_ignore_ascii_case("onbuild") => {
-            s[7..].trim_start_matches(compat::is_re_space)
-        }
+        Some(w) if w.eq_ignore_ascii_case("onbuild") => s[7..].trim_start_matches(compat::is_re_space),
         _ => original,
     }
 }
@@ -1072,16 +938,12 @@ fn strip_onbuild(original: &str) -> &str {
 fn valid_stage_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
 }
 
 /// The error for a file whose input ended at an over-long line.
 pub(crate) fn too_long(line: usize) -> ParseError {
-    ParseError::at(
-        line,
-        format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
-    )
+    ParseError::at(line, format!("dockerfile line greater than max allowed size of {MAX_LINE}"))
 }
 
 #[cfg(test)]
@@ -1092,11 +954,7 @@ mod tests {
     fn flag_extraction() {
         let cases: &[(&str, &str, &[&str])] = &[
             ("--from=a src dst", "src dst", &["--from=a"]),
-            (
-                "--a=1 --b --c=\"x y\" rest",
-                "rest",
-                &["--a=1", "--b", "--c=x y"],
-            ),
+            ("--a=1 --b --c=\"x y\" rest", "rest", &["--a=1", "--b", "--c=x y"]),
             ("--a='q' -x", "-x", &["--a=q"]),
             ("-- --not-a-flag x", " --not-a-flag x", &[]),
             ("--a --", "", &["--a"]),
@@ -1151,19 +1009,11 @@ mod tests {
             ("<<'a b'", Some(("a b", false, false, 0))),
         ];
         for (input, want) in cases {
-            let got = heredoc_from_word(input)
-                .unwrap()
-                .map(|h| (h.name, h.expand, h.chomp, h.fd));
+            let got = heredoc_from_word(input).unwrap().map(|h| (h.name, h.expand, h.chomp, h.fd));
             let want = want.map(|(n, e, c, f)| (n.to_string(), e, c, f));
             assert_eq!(got, want, "{input}");
         }
-        let names = |l: &str| {
-            heredocs_from_line(l)
-                .unwrap()
-                .into_iter()
-                .map(|h| h.name)
-                .collect::<Vec<_>>()
-        };
+        let names = |l: &str| heredocs_from_line(l).unwrap().into_iter().map(|h| h.name).collect::<Vec<_>>();
         assert_eq!(names("RUN <<A <<B cat"), ["A", "B"]);
         assert_eq!(names("RUN cat <<EOF > file"), ["EOF"]);
         assert_eq!(names("RUN cat<<EOF"), Vec::<String>::new());

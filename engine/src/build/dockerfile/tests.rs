@@ -9,8 +9,7 @@ fn s(v: &[&str]) -> Vec<String> {
 
 /// Parses `FROM base` + `text` and returns the instructions after the FROM.
 fn body(text: &str) -> Vec<Instruction> {
-    let df = parse(&format!("FROM base\n{text}"), "Dockerfile")
-        .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+    let df = parse(&format!("FROM base\n{text}"), "Dockerfile").unwrap_or_else(|e| panic!("{text:?}: {e}"));
     df.instructions[1..].to_vec()
 }
 
@@ -26,37 +25,19 @@ fn err(text: &str) -> String {
 }
 
 fn shell(text: &str) -> CommandLine {
-    CommandLine {
-        args: s(&[text]),
-        prepend_shell: true,
-    }
+    CommandLine { args: s(&[text]), prepend_shell: true }
 }
 
 fn exec(v: &[&str]) -> CommandLine {
-    CommandLine {
-        args: s(v),
-        prepend_shell: false,
-    }
+    CommandLine { args: s(v), prepend_shell: false }
 }
 
 fn kv(pairs: &[(&str, &str)]) -> Vec<KeyValue> {
-    pairs
-        .iter()
-        .map(|(k, v)| KeyValue {
-            key: k.to_string(),
-            value: v.to_string(),
-        })
-        .collect()
+    pairs.iter().map(|(k, v)| KeyValue { key: k.to_string(), value: v.to_string() }).collect()
 }
 
 fn run(cmd: CommandLine) -> Command {
-    Command::Run(Run {
-        cmd,
-        mounts: vec![],
-        network: None,
-        security: None,
-        devices: vec![],
-    })
+    Command::Run(Run { cmd, mounts: vec![], network: None, security: None, devices: vec![] })
 }
 
 fn copy(sources: &[&str], dest: &str) -> Copy {
@@ -89,10 +70,7 @@ fn add(sources: &[&str], dest: &str) -> Add {
 }
 
 fn health(test: &[&str]) -> HealthConfig {
-    HealthConfig {
-        test: Some(s(test)),
-        ..HealthConfig::default()
-    }
+    HealthConfig { test: Some(s(test)), ..HealthConfig::default() }
 }
 
 #[test]
@@ -126,7 +104,10 @@ fn instructions_and_forms() {
         ("shell [\"powershell\",\"-command\"]", Command::Shell(s(&["powershell", "-command"]))),
         // ENV and LABEL, both forms; words stay as written until substitution.
         ("ENV a=b", Command::Env(kv(&[("a", "b")]))),
-        ("ENV a=b c=\"d e\" f='g h' i=j\\ k", Command::Env(kv(&[("a", "b"), ("c", "\"d e\""), ("f", "'g h'"), ("i", "j\\ k")]))),
+        (
+            "ENV a=b c=\"d e\" f='g h' i=j\\ k",
+            Command::Env(kv(&[("a", "b"), ("c", "\"d e\""), ("f", "'g h'"), ("i", "j\\ k")])),
+        ),
         ("ENV a b c", Command::Env(kv(&[("a", "b c")]))),
         ("ENV a   b  c  ", Command::Env(kv(&[("a", "b  c")]))),
         ("ENV a b=c", Command::Env(kv(&[("a", "b=c")]))),
@@ -167,7 +148,10 @@ fn instructions_and_forms() {
             }),
         ),
         ("COPY --link=false --from= a b", Command::Copy(copy(&["a"], "b"))),
-        ("COPY --chown=\"user name\" a b", Command::Copy(Copy { chown: Some("user name".into()), ..copy(&["a"], "b") })),
+        (
+            "COPY --chown=\"user name\" a b",
+            Command::Copy(Copy { chown: Some("user name".into()), ..copy(&["a"], "b") }),
+        ),
         ("COPY -- --weird b", Command::Copy(copy(&["--weird"], "b"))),
         ("ADD http://x/a.tgz /", Command::Add(add(&["http://x/a.tgz"], "/"))),
         ("ADD [\"a\", \"b\"]", Command::Add(add(&["a"], "b"))),
@@ -186,7 +170,10 @@ fn instructions_and_forms() {
         // HEALTHCHECK.
         ("HEALTHCHECK NONE", Command::Healthcheck(health(&["NONE"]))),
         ("healthcheck none", Command::Healthcheck(health(&["NONE"]))),
-        ("HEALTHCHECK CMD curl -f http://localhost/", Command::Healthcheck(health(&["CMD-SHELL", "curl -f http://localhost/"]))),
+        (
+            "HEALTHCHECK CMD curl -f http://localhost/",
+            Command::Healthcheck(health(&["CMD-SHELL", "curl -f http://localhost/"])),
+        ),
         ("HEALTHCHECK cmd [\"curl\", \"-f\"]", Command::Healthcheck(health(&["CMD", "curl", "-f"]))),
         (
             "HEALTHCHECK --interval=5m --timeout=3s --start-period=1m30s --start-interval=500ms --retries=3 CMD true",
@@ -224,14 +211,8 @@ fn run_flags_and_from() {
     else {
         panic!()
     };
-    assert_eq!(
-        r.mounts,
-        s(&["type=cache,target=/root/.cache", "type=secret,id=x"])
-    );
-    assert_eq!(
-        (r.network.as_deref(), r.security.as_deref()),
-        (Some("none"), Some("insecure"))
-    );
+    assert_eq!(r.mounts, s(&["type=cache,target=/root/.cache", "type=secret,id=x"]));
+    assert_eq!((r.network.as_deref(), r.security.as_deref()), (Some("none"), Some("insecure")));
     assert_eq!(r.devices, s(&["gpu"]));
     assert_eq!(r.cmd, shell("echo"));
 
@@ -240,18 +221,8 @@ fn run_flags_and_from() {
         ("from busybox:1.36", "busybox:1.36", None, None),
         ("FROM img AS Build", "img", Some("build"), None),
         ("FROM img as build-1.x_y", "img", Some("build-1.x_y"), None),
-        (
-            "FROM --platform=linux/arm64 img",
-            "img",
-            None,
-            Some("linux/arm64"),
-        ),
-        (
-            "FROM --platform=$BUILDPLATFORM ${IMG:-x} AS b",
-            "${IMG:-x}",
-            Some("b"),
-            Some("$BUILDPLATFORM"),
-        ),
+        ("FROM --platform=linux/arm64 img", "img", None, Some("linux/arm64")),
+        ("FROM --platform=$BUILDPLATFORM ${IMG:-x} AS b", "${IMG:-x}", Some("b"), Some("$BUILDPLATFORM")),
         ("FROM scratch", "scratch", None, None),
     ];
     for (text, image, name, platform) in cases {
@@ -259,11 +230,7 @@ fn run_flags_and_from() {
         let st = df.stages();
         assert_eq!(st.len(), 1);
         assert_eq!(
-            (
-                st[0].from.image.as_str(),
-                st[0].name,
-                st[0].from.platform.as_deref()
-            ),
+            (st[0].from.image.as_str(), st[0].name, st[0].from.platform.as_deref()),
             (*image, *name, *platform),
             "{text}"
         );
@@ -277,30 +244,14 @@ fn original_text_and_lines() {
         "Dockerfile",
     )
     .unwrap();
-    let summary: Vec<(usize, usize, &str)> = df
-        .instructions
-        .iter()
-        .map(|i| (i.line, i.end_line, i.original.as_str()))
-        .collect();
+    let summary: Vec<(usize, usize, &str)> =
+        df.instructions.iter().map(|i| (i.line, i.end_line, i.original.as_str())).collect();
     assert_eq!(
         summary,
-        [
-            (3, 3, "FROM  base"),
-            (
-                4,
-                7,
-                "RUN apt-get update &&     apt-get install -y     curl"
-            ),
-            (9, 9, "ENV a=b"),
-        ]
+        [(3, 3, "FROM  base"), (4, 7, "RUN apt-get update &&     apt-get install -y     curl"), (9, 9, "ENV a=b"),]
     );
-    let Command::Run(r) = &df.instructions[1].command else {
-        panic!()
-    };
-    assert_eq!(
-        r.cmd.args,
-        s(&["apt-get update &&     apt-get install -y     curl"])
-    );
+    let Command::Run(r) = &df.instructions[1].command else { panic!() };
+    assert_eq!(r.cmd.args, s(&["apt-get update &&     apt-get install -y     curl"]));
     assert_eq!(df.instructions[1].name(), "RUN");
     assert_eq!(df.len(), 3);
 }
@@ -336,59 +287,27 @@ fn escape_directive_backtick() {
     )
     .unwrap();
     assert_eq!(df.escape, '`');
-    let cmds: Vec<Command> = df.instructions[1..]
-        .iter()
-        .map(|i| i.command.clone())
-        .collect();
-    assert_eq!(
-        cmds,
-        [
-            Command::Copy(copy(&["testfile.txt"], "c:\\")),
-            run(shell("dir c:\\")),
-            run(shell("a   b")),
-        ]
-    );
+    let cmds: Vec<Command> = df.instructions[1..].iter().map(|i| i.command.clone()).collect();
+    assert_eq!(cmds, [Command::Copy(copy(&["testfile.txt"], "c:\\")), run(shell("dir c:\\")), run(shell("a   b")),]);
     // Substitution uses the file's escape character.
-    let workdir = parse(
-        "# escape=`\nFROM a\nWORKDIR c:\\Users\\`$USER\n",
-        "Dockerfile",
-    )
-    .unwrap();
-    let expanded = workdir.instructions[1]
-        .expand(workdir.escape, |_| Some("me".into()))
-        .unwrap();
-    assert_eq!(
-        expanded.command,
-        Command::Workdir("c:\\Users\\$USER".into())
-    );
+    let workdir = parse("# escape=`\nFROM a\nWORKDIR c:\\Users\\`$USER\n", "Dockerfile").unwrap();
+    let expanded = workdir.instructions[1].expand(workdir.escape, |_| Some("me".into())).unwrap();
+    assert_eq!(expanded.command, Command::Workdir("c:\\Users\\$USER".into()));
 
     // Without the directive, `\` at the end of the line continues it.
-    let df = parse(
-        "FROM a\nCOPY testfile.txt c:\\\nRUN dir c:\\\n",
-        "Dockerfile",
-    )
-    .unwrap();
+    let df = parse("FROM a\nCOPY testfile.txt c:\\\nRUN dir c:\\\n", "Dockerfile").unwrap();
     assert_eq!(df.instructions.len(), 2);
-    assert_eq!(
-        df.instructions[1].command,
-        Command::Copy(copy(&["testfile.txt", "c:RUN", "dir"], "c:"))
-    );
+    assert_eq!(df.instructions[1].command, Command::Copy(copy(&["testfile.txt", "c:RUN", "dir"], "c:")));
 
     // Directives only count at the very top.
-    for text in [
-        "FROM a\n# escape=`\nRUN b `\nRUN c",
-        "# hello\n# escape=`\nFROM a\nRUN b `\nRUN c",
-    ] {
+    for text in ["FROM a\n# escape=`\nRUN b `\nRUN c", "# hello\n# escape=`\nFROM a\nRUN b `\nRUN c"] {
         let df = parse(text, "Dockerfile").unwrap();
         assert_eq!(df.escape, '\\', "{text:?}");
         assert_eq!(df.instructions.len(), 3, "{text:?}");
     }
     // syntax and check are accepted and ignored.
-    let df = parse(
-        "# syntax=docker/dockerfile:1\n# check=skip=all\n# escape=`\nFROM a\nRUN b `\n c\n",
-        "Dockerfile",
-    )
-    .unwrap();
+    let df = parse("# syntax=docker/dockerfile:1\n# check=skip=all\n# escape=`\nFROM a\nRUN b `\n c\n", "Dockerfile")
+        .unwrap();
     assert_eq!(df.instructions.len(), 2);
 }
 
@@ -401,10 +320,7 @@ fn heredocs() {
     .unwrap();
     let i = &df.instructions;
     assert_eq!(i.len(), 4);
-    assert_eq!(
-        (i[1].line, i[1].end_line, i[1].original.as_str()),
-        (2, 5, "RUN <<EOF")
-    );
+    assert_eq!((i[1].line, i[1].end_line, i[1].original.as_str()), (2, 5, "RUN <<EOF"));
     assert_eq!(i[1].command, run(shell("<<EOF")));
     assert_eq!(
         i[1].heredocs,
@@ -416,10 +332,7 @@ fn heredocs() {
             fd: 0
         }]
     );
-    assert_eq!(
-        i[1].full_text(),
-        "RUN <<EOF\necho hello\n# not a comment\nEOF"
-    );
+    assert_eq!(i[1].full_text(), "RUN <<EOF\necho hello\n# not a comment\nEOF");
     assert_eq!((i[2].line, i[2].end_line), (6, 8));
     assert_eq!(i[2].heredocs[0].content, "\t\techo tabs\n");
     assert_eq!(i[2].heredocs[0].data(), "echo tabs\n");
@@ -429,16 +342,9 @@ fn heredocs() {
     assert_eq!(i[3].heredocs[0].content, "$HOME\n");
 
     // Several heredocs on one line are read in order.
-    let df = parse(
-        "FROM a\nRUN <<A <<B cat /dev/fd/3\nfirst\nA\nsecond\nB\nRUN next\n",
-        "Dockerfile",
-    )
-    .unwrap();
-    let names: Vec<(&str, &str)> = df.instructions[1]
-        .heredocs
-        .iter()
-        .map(|h| (h.name.as_str(), h.content.as_str()))
-        .collect();
+    let df = parse("FROM a\nRUN <<A <<B cat /dev/fd/3\nfirst\nA\nsecond\nB\nRUN next\n", "Dockerfile").unwrap();
+    let names: Vec<(&str, &str)> =
+        df.instructions[1].heredocs.iter().map(|h| (h.name.as_str(), h.content.as_str())).collect();
     assert_eq!(names, [("A", "first\n"), ("B", "second\n")]);
     assert_eq!(df.instructions[2].line, 7);
 
@@ -448,75 +354,38 @@ fn heredocs() {
         "Dockerfile",
     )
     .unwrap();
-    let Command::Copy(c) = &df.instructions[1].command else {
-        panic!()
-    };
+    let Command::Copy(c) = &df.instructions[1].command else { panic!() };
     assert_eq!(c.dest, "/etc/conf");
     assert!(c.sources.is_empty());
-    assert_eq!(
-        c.files,
-        [InlineFile {
-            name: "EOF".into(),
-            data: "key=$VALUE\n".into(),
-            expand: true
-        }]
-    );
-    let Command::Copy(c) = &df.instructions[2].command else {
-        panic!()
-    };
+    assert_eq!(c.files, [InlineFile { name: "EOF".into(), data: "key=$VALUE\n".into(), expand: true }]);
+    let Command::Copy(c) = &df.instructions[2].command else { panic!() };
     assert_eq!(c.chmod.as_deref(), Some("755"));
     assert_eq!(
         c.files,
         [
-            InlineFile {
-                name: "run.sh".into(),
-                data: "#!/bin/sh\necho $X\n".into(),
-                expand: false
-            },
-            InlineFile {
-                name: "two".into(),
-                data: "2\n".into(),
-                expand: true
-            },
+            InlineFile { name: "run.sh".into(), data: "#!/bin/sh\necho $X\n".into(), expand: false },
+            InlineFile { name: "two".into(), data: "2\n".into(), expand: true },
         ]
     );
-    let Command::Add(a) = &df.instructions[3].command else {
-        panic!()
-    };
-    assert_eq!(
-        a.files,
-        [InlineFile {
-            name: "x".into(),
-            data: "".into(),
-            expand: true
-        }]
-    );
+    let Command::Add(a) = &df.instructions[3].command else { panic!() };
+    assert_eq!(a.files, [InlineFile { name: "x".into(), data: "".into(), expand: true }]);
 
     // Substitution in the file bodies at build time.
     let env = |n: &str| (n == "VALUE" || n == "X").then(|| "v".to_string());
-    let Command::Copy(c) = df.instructions[1].expand('\\', env).unwrap().command else {
-        panic!()
-    };
+    let Command::Copy(c) = df.instructions[1].expand('\\', env).unwrap().command else { panic!() };
     assert_eq!(c.files[0].data, "key=v\n");
-    let Command::Copy(c) = df.instructions[2].expand('\\', env).unwrap().command else {
-        panic!()
-    };
+    let Command::Copy(c) = df.instructions[2].expand('\\', env).unwrap().command else { panic!() };
     assert_eq!(c.files[0].data, "#!/bin/sh\necho $X\n");
 
     // Not heredocs: JSON form, `<<` not starting a word, other instructions.
-    let df = parse(
-        "FROM a\nRUN [\"cat\", \"<<EOF\"]\nRUN cat<<EOF\nENV a=<<EOF\nRUN echo '<<EOF'\n",
-        "Dockerfile",
-    )
-    .unwrap();
+    let df =
+        parse("FROM a\nRUN [\"cat\", \"<<EOF\"]\nRUN cat<<EOF\nENV a=<<EOF\nRUN echo '<<EOF'\n", "Dockerfile").unwrap();
     assert!(df.instructions.iter().all(|i| i.heredocs.is_empty()));
     assert_eq!(df.instructions.len(), 5);
 
     // ONBUILD carries the heredoc into its trigger and the stored expression.
     let df = parse("FROM a\nONBUILD RUN <<EOF\necho hi\nEOF\n", "Dockerfile").unwrap();
-    let Command::Onbuild(o) = &df.instructions[1].command else {
-        panic!()
-    };
+    let Command::Onbuild(o) = &df.instructions[1].command else { panic!() };
     assert_eq!(o.expression, "RUN <<EOF\necho hi\nEOF");
     assert_eq!(o.trigger.heredocs[0].content, "echo hi\n");
 
@@ -528,23 +397,13 @@ fn heredocs() {
 
 #[test]
 fn onbuild() {
-    let Command::Onbuild(o) = one("ONBUILD RUN echo hi") else {
-        panic!()
-    };
+    let Command::Onbuild(o) = one("ONBUILD RUN echo hi") else { panic!() };
     assert_eq!(o.expression, "RUN echo hi");
     assert_eq!(o.trigger.command, run(shell("echo hi")));
     assert_eq!(o.trigger.original, "RUN echo hi");
-    let Command::Onbuild(o) = one("onbuild  copy --chown=1 a b") else {
-        panic!()
-    };
+    let Command::Onbuild(o) = one("onbuild  copy --chown=1 a b") else { panic!() };
     assert_eq!(o.expression, "copy --chown=1 a b");
-    assert_eq!(
-        o.trigger.command,
-        Command::Copy(Copy {
-            chown: Some("1".into()),
-            ..copy(&["a"], "b")
-        })
-    );
+    assert_eq!(o.trigger.command, Command::Copy(Copy { chown: Some("1".into()), ..copy(&["a"], "b") }));
 
     let triggers = parse_trigger("ADD . /app/src").unwrap();
     assert_eq!(triggers[0].command, Command::Add(add(&["."], "/app/src")));
@@ -560,10 +419,7 @@ fn onbuild() {
         parse_trigger("maintainer me").unwrap_err().to_string(),
         "dockerfile parse error on line 1: MAINTAINER isn't allowed as an ONBUILD trigger"
     );
-    assert_eq!(
-        parse_trigger("").unwrap_err().to_string(),
-        "file with no instructions"
-    );
+    assert_eq!(parse_trigger("").unwrap_err().to_string(), "file with no instructions");
 }
 
 #[test]
@@ -577,23 +433,11 @@ fn stages() {
     let st = df.stages();
     let summary: Vec<(usize, Option<&str>, &str, usize, usize)> = st
         .iter()
-        .map(|s| {
-            (
-                s.index,
-                s.name,
-                s.from.image.as_str(),
-                s.instructions.len(),
-                s.from_instruction().line,
-            )
-        })
+        .map(|s| (s.index, s.name, s.from.image.as_str(), s.instructions.len(), s.from_instruction().line))
         .collect();
     assert_eq!(
         summary,
-        [
-            (0, Some("build"), "base:$V", 1, 3),
-            (1, Some("test"), "build", 1, 5),
-            (2, None, "scratch", 1, 7)
-        ]
+        [(0, Some("build"), "base:$V", 1, 3), (1, Some("test"), "build", 1, 5), (2, None, "scratch", 1, 7)]
     );
     assert_eq!(df.find_stage("TEST"), Some(1));
     assert_eq!(df.find_stage("nope"), None);
@@ -758,29 +602,24 @@ fn error_line_numbers_like_docker_integration_tests() {
     assert_eq!(err("FROM a\nCOPY \\\n  onlyone"), format!("dockerfile parse error on line 2: COPY requires at least two arguments, but only one was provided. Destination could not be determined"));
     // A long line ends the input.
     let long = format!("FROM a\nRUN {}\n", "x".repeat(70_000));
-    assert_eq!(
-        err(&long),
-        "dockerfile parse error on line 2: dockerfile line greater than max allowed size of 65535"
-    );
+    assert_eq!(err(&long), "dockerfile parse error on line 2: dockerfile line greater than max allowed size of 65535");
     let e = parse("FROM a\nNOSUCH", "Dockerfile").unwrap_err();
     assert_eq!((e.line(), e.detail()), (2, "unknown instruction: NOSUCH"));
     assert_eq!(
         crate::Error::from(e.clone()),
         crate::Error::invalid("dockerfile parse error on line 2: unknown instruction: NOSUCH")
     );
-    assert_eq!(
-        crate::Error::from(e).kind(),
-        crate::ErrorKind::InvalidArgument
-    );
-    assert_eq!(
-        parse("", "Dockerfile.dev").unwrap_err().to_string(),
-        "the Dockerfile (Dockerfile.dev) cannot be empty"
-    );
+    assert_eq!(crate::Error::from(e).kind(), crate::ErrorKind::InvalidArgument);
+    assert_eq!(parse("", "Dockerfile.dev").unwrap_err().to_string(), "the Dockerfile (Dockerfile.dev) cannot be empty");
 }
 
 #[test]
 fn the_seed_style_lowercase_dockerfile() {
-    let df = parse("from busybox\nmaintainer me\nrun echo hello > /hello\ncopy hello /hello2\ncmd cat /hello\n", "Dockerfile").unwrap();
+    let df = parse(
+        "from busybox\nmaintainer me\nrun echo hello > /hello\ncopy hello /hello2\ncmd cat /hello\n",
+        "Dockerfile",
+    )
+    .unwrap();
     let names: Vec<&str> = df.instructions.iter().map(|i| i.name()).collect();
     assert_eq!(names, ["FROM", "MAINTAINER", "RUN", "COPY", "CMD"]);
     assert_eq!(df.instructions[2].original, "run echo hello > /hello");
@@ -796,49 +635,22 @@ fn substitution_per_instruction() {
         _ => None,
     };
     let cases: Vec<(&str, Command)> = vec![
-        (
-            "ENV x=$A y=\"$A b\" z='$A' w=\\$A",
-            Command::Env(kv(&[("x", "a"), ("y", "a b"), ("z", "$A"), ("w", "$A")])),
-        ),
+        ("ENV x=$A y=\"$A b\" z='$A' w=\\$A", Command::Env(kv(&[("x", "a"), ("y", "a b"), ("z", "$A"), ("w", "$A")]))),
         ("ENV ${A}key=v", Command::Env(kv(&[("akey", "v")]))),
-        (
-            "ENV legacy value with $A",
-            Command::Env(kv(&[("legacy", "value with a")])),
-        ),
-        (
-            "LABEL \"com.x\"=\"${A:-d}\" l=${UNSET:-dflt}",
-            Command::Label(kv(&[("com.x", "a"), ("l", "dflt")])),
-        ),
+        ("ENV legacy value with $A", Command::Env(kv(&[("legacy", "value with a")]))),
+        ("LABEL \"com.x\"=\"${A:-d}\" l=${UNSET:-dflt}", Command::Label(kv(&[("com.x", "a"), ("l", "dflt")]))),
         (
             "ARG n=${A}1 m",
             Command::Arg(vec![
-                ArgDecl {
-                    name: "n".into(),
-                    default: Some("a1".into()),
-                },
-                ArgDecl {
-                    name: "m".into(),
-                    default: None,
-                },
+                ArgDecl { name: "n".into(), default: Some("a1".into()) },
+                ArgDecl { name: "m".into(), default: None },
             ]),
         ),
-        (
-            "EXPOSE $PORTS 8080/${A:+udp}",
-            Command::Expose(s(&["80", "443", "8080/udp"])),
-        ),
-        (
-            "WORKDIR /home/${USER}",
-            Command::Workdir("/home/app".into()),
-        ),
+        ("EXPOSE $PORTS 8080/${A:+udp}", Command::Expose(s(&["80", "443", "8080/udp"]))),
+        ("WORKDIR /home/${USER}", Command::Workdir("/home/app".into())),
         ("WORKDIR \"/a b\"", Command::Workdir("/a b".into())),
-        (
-            "USER ${USER}:${EMPTY:-grp}",
-            Command::User("app:grp".into()),
-        ),
-        (
-            "STOPSIGNAL SIG${A:+KILL}",
-            Command::StopSignal("SIGKILL".into()),
-        ),
+        ("USER ${USER}:${EMPTY:-grp}", Command::User("app:grp".into())),
+        ("STOPSIGNAL SIG${A:+KILL}", Command::StopSignal("SIGKILL".into())),
         ("VOLUME $A /b/$A", Command::Volume(s(&["a", "/b/a"]))),
         ("VOLUME [\"/x/$A\"]", Command::Volume(s(&["/x/a"]))),
         (
@@ -850,32 +662,18 @@ fn substitution_per_instruction() {
                 ..copy(&["src/a"], "/dst dir/")
             }),
         ),
-        (
-            "ADD --checksum=$A $A /$A/",
-            Command::Add(Add {
-                checksum: Some("a".into()),
-                ..add(&["a"], "/a/")
-            }),
-        ),
+        ("ADD --checksum=$A $A /$A/", Command::Add(Add { checksum: Some("a".into()), ..add(&["a"], "/a/") })),
         // Never substituted.
         ("RUN echo $A", run(shell("echo $A"))),
-        (
-            "CMD [\"echo\", \"$A\"]",
-            Command::Cmd(exec(&["echo", "$A"])),
-        ),
+        ("CMD [\"echo\", \"$A\"]", Command::Cmd(exec(&["echo", "$A"]))),
         ("ENTRYPOINT echo $A", Command::Entrypoint(shell("echo $A"))),
         ("SHELL [\"$A\"]", Command::Shell(s(&["$A"]))),
         ("MAINTAINER $A", Command::Maintainer("$A".into())),
-        (
-            "HEALTHCHECK CMD echo $A",
-            Command::Healthcheck(health(&["CMD-SHELL", "echo $A"])),
-        ),
+        ("HEALTHCHECK CMD echo $A", Command::Healthcheck(health(&["CMD-SHELL", "echo $A"]))),
     ];
     for (text, want) in cases {
         let instr = body(text).remove(0);
-        let expanded = instr
-            .expand('\\', env)
-            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        let expanded = instr.expand('\\', env).unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(expanded.command, want, "{text:?}");
         assert_eq!(expanded.original, instr.original);
         assert_eq!(
@@ -905,10 +703,7 @@ fn substitution_per_instruction() {
 #[test]
 fn command_line_with_shell() {
     let sh = s(&["/bin/sh", "-c"]);
-    assert_eq!(
-        shell("echo hi").with_shell(&sh),
-        s(&["/bin/sh", "-c", "echo hi"])
-    );
+    assert_eq!(shell("echo hi").with_shell(&sh), s(&["/bin/sh", "-c", "echo hi"]));
     assert_eq!(exec(&["echo", "hi"]).with_shell(&sh), s(&["echo", "hi"]));
 }
 
@@ -923,23 +718,10 @@ fn healthcheck_json_shape() {
         serde_json::to_string(&h).unwrap(),
         r#"{"Test":["CMD","curl","-f","http://localhost"],"Interval":30000000000,"Retries":3}"#
     );
-    let Command::Healthcheck(none) = one("HEALTHCHECK NONE") else {
-        panic!()
-    };
-    assert_eq!(
-        serde_json::to_string(&none).unwrap(),
-        r#"{"Test":["NONE"]}"#
-    );
-    let back: HealthConfig =
-        serde_json::from_str(r#"{"Test":["CMD-SHELL","x"],"Timeout":5}"#).unwrap();
-    assert_eq!(
-        back,
-        HealthConfig {
-            test: Some(s(&["CMD-SHELL", "x"])),
-            timeout: 5,
-            ..HealthConfig::default()
-        }
-    );
+    let Command::Healthcheck(none) = one("HEALTHCHECK NONE") else { panic!() };
+    assert_eq!(serde_json::to_string(&none).unwrap(), r#"{"Test":["NONE"]}"#);
+    let back: HealthConfig = serde_json::from_str(r#"{"Test":["CMD-SHELL","x"],"Timeout":5}"#).unwrap();
+    assert_eq!(back, HealthConfig { test: Some(s(&["CMD-SHELL", "x"])), timeout: 5, ..HealthConfig::default() });
 }
 
 /// A small deterministic generator standing in for property tests: many random Dockerfile-like

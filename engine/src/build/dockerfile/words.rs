@@ -38,24 +38,14 @@ pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// `ProcessWord`), e.g. `expand("${HOME:-/root}/x", '\\', &lookup)`. Errors read
 /// `failed to process "<word>": <reason>`.
 pub fn expand(word: &str, escape: char, lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
-    let lex = Lex {
-        escape,
-        ..Lex::default()
-    };
+    let lex = Lex { escape, ..Lex::default() };
     lex.process(word, &lookup).map(|(word, _)| word)
 }
 
 /// Like [`expand`], then splits the result into words on whitespace that was neither quoted nor
 /// escaped (Docker's `ProcessWords`, used for `EXPOSE $PORTS`). Empty words are dropped.
-pub fn expand_words(
-    word: &str,
-    escape: char,
-    lookup: impl Fn(&str) -> Option<String>,
-) -> Result<Vec<String>> {
-    let lex = Lex {
-        escape,
-        ..Lex::default()
-    };
+pub fn expand_words(word: &str, escape: char, lookup: impl Fn(&str) -> Option<String>) -> Result<Vec<String>> {
+    let lex = Lex { escape, ..Lex::default() };
     lex.process(word, &lookup).map(|(_, words)| words)
 }
 
@@ -63,10 +53,7 @@ pub fn expand_words(
 /// `\` escapes the next character and is dropped, quotes are not special. (The escape directive
 /// does not apply here, as in BuildKit.)
 pub fn expand_heredoc(content: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
-    let lex = Lex {
-        skip_quotes: true,
-        ..Lex::default()
-    };
+    let lex = Lex { skip_quotes: true, ..Lex::default() };
     lex.process(content, &lookup).map(|(word, _)| word)
 }
 
@@ -86,21 +73,14 @@ pub(crate) struct Lex {
 
 impl Default for Lex {
     fn default() -> Lex {
-        Lex {
-            escape: '\\',
-            raw_quotes: false,
-            raw_escapes: false,
-            skip_quotes: false,
-            skip_unset: false,
-        }
+        Lex { escape: '\\', raw_quotes: false, raw_escapes: false, skip_quotes: false, skip_unset: false }
     }
 }
 
 impl Lex {
     /// Processes `word`; returns the whole result and its split words.
     pub(crate) fn process(&self, word: &str, lookup: Lookup<'_>) -> Result<(String, Vec<String>)> {
-        self.process_inner(word, lookup)
-            .map_err(|e| Error::invalid(format!("failed to process {}: {e}", quote(word))))
+        self.process_inner(word, lookup).map_err(|e| Error::invalid(format!("failed to process {}: {e}", quote(word))))
     }
 
     pub(crate) fn process_inner(
@@ -113,13 +93,7 @@ impl Lex {
         if chars.first() == Some(&'\u{FEFF}') {
             chars.remove(0);
         }
-        let mut sw = ShellWord {
-            lex: *self,
-            lookup,
-            chars,
-            pos: 0,
-            depth: 0,
-        };
+        let mut sw = ShellWord { lex: *self, lookup, chars, pos: 0, depth: 0 };
         let (word, words) = sw.process_stop_on(None, self.raw_escapes)?;
         Ok((word, words))
     }
@@ -195,11 +169,7 @@ impl ShellWord<'_> {
     }
 
     /// Processes until `stop` (consumed) or the end; `None` means the end of the input.
-    fn process_stop_on(
-        &mut self,
-        stop: Option<char>,
-        raw_escapes: bool,
-    ) -> Res<(String, Vec<String>)> {
+    fn process_stop_on(&mut self, stop: Option<char>, raw_escapes: bool) -> Res<(String, Vec<String>)> {
         let mut result = String::new();
         let mut words = Words::default();
         while let Some(c) = self.peek() {
@@ -242,9 +212,7 @@ impl ShellWord<'_> {
             }
         }
         if let Some(stop) = stop {
-            return Err(format!(
-                "unexpected end of statement while looking for matching {stop}"
-            ));
+            return Err(format!("unexpected end of statement while looking for matching {stop}"));
         }
         Ok((result, words.finish()))
     }
@@ -257,12 +225,7 @@ impl ShellWord<'_> {
         }
         loop {
             match self.next() {
-                None => {
-                    return Err(
-                        "unexpected end of statement while looking for matching single-quote"
-                            .into(),
-                    )
-                }
+                None => return Err("unexpected end of statement while looking for matching single-quote".into()),
                 Some('\'') => {
                     if self.lex.raw_quotes {
                         result.push('\'');
@@ -282,12 +245,7 @@ impl ShellWord<'_> {
         }
         loop {
             match self.peek() {
-                None => {
-                    return Err(
-                        "unexpected end of statement while looking for matching double-quote"
-                            .into(),
-                    )
-                }
+                None => return Err("unexpected end of statement while looking for matching double-quote".into()),
                 Some('"') => {
                     self.pos += 1;
                     if self.lex.raw_quotes {
@@ -373,13 +331,7 @@ impl ShellWord<'_> {
                 }
                 let word = match self.process_stop_on(Some('}'), raw) {
                     Ok((w, _)) => w,
-                    Err(e) => {
-                        return Err(if self.peek().is_none() {
-                            "syntax error: missing '}'".into()
-                        } else {
-                            e
-                        })
-                    }
+                    Err(e) => return Err(if self.peek().is_none() { "syntax error: missing '}'".into() } else { e }),
                 };
                 let value = self.get_env(&name);
                 if self.lex.skip_unset && value.is_none() {
@@ -390,28 +342,16 @@ impl ShellWord<'_> {
                     Some(v) => null_is_unset && v.is_empty(),
                 };
                 match modifier {
-                    Some('-') => Ok(if empty {
-                        word
-                    } else {
-                        value.unwrap_or_default()
-                    }),
+                    Some('-') => Ok(if empty { word } else { value.unwrap_or_default() }),
                     Some('+') => Ok(if empty { String::new() } else { word }),
                     Some('?') => match value {
                         None => Err(format!(
                             "{name}: {}",
-                            if word.is_empty() {
-                                "is not allowed to be unset"
-                            } else {
-                                &word
-                            }
+                            if word.is_empty() { "is not allowed to be unset" } else { &word }
                         )),
                         Some(v) if null_is_unset && v.is_empty() => Err(format!(
                             "{name}: {}",
-                            if word.is_empty() {
-                                "is not allowed to be empty"
-                            } else {
-                                &word
-                            }
+                            if word.is_empty() { "is not allowed to be empty" } else { &word }
                         )),
                         Some(v) => Ok(v),
                     },
@@ -438,22 +378,12 @@ impl ShellWord<'_> {
                 let pattern = match self.process_stop_on(Some('/'), true) {
                     Ok((p, _)) => p,
                     Err(e) => {
-                        return Err(if self.peek().is_none() {
-                            "syntax error: missing '/' in ${}".into()
-                        } else {
-                            e
-                        })
+                        return Err(if self.peek().is_none() { "syntax error: missing '/' in ${}".into() } else { e })
                     }
                 };
                 let replacement = match self.process_stop_on(Some('}'), true) {
                     Ok((r, _)) => r,
-                    Err(e) => {
-                        return Err(if self.peek().is_none() {
-                            "syntax error: missing '}'".into()
-                        } else {
-                            e
-                        })
-                    }
+                    Err(e) => return Err(if self.peek().is_none() { "syntax error: missing '}'".into() } else { e }),
                 };
                 let value = self.get_env(&name);
                 if self.lex.skip_unset && value.is_none() {
@@ -552,12 +482,8 @@ impl Pattern {
                     let n = chars.get(i).copied();
                     i += 1;
                     match n {
-                        Some(n @ ('*' | '?' | '\\')) => {
-                            segs.last_mut().unwrap().push(PElem::Lit(n))
-                        }
-                        other => {
-                            return Err(format!("invalid escape '\\{}'", other.unwrap_or(EOF_CHAR)))
-                        }
+                        Some(n @ ('*' | '?' | '\\')) => segs.last_mut().unwrap().push(PElem::Lit(n)),
+                        other => return Err(format!("invalid escape '\\{}'", other.unwrap_or(EOF_CHAR))),
                     }
                 }
                 c => segs.last_mut().unwrap().push(PElem::Lit(c)),
@@ -629,13 +555,7 @@ impl<'a> Matcher<'a> {
         }
         // g_next is now level 1 (or all-true when there is no star).
         h[0] = g_next;
-        Ok(Matcher {
-            pat,
-            s,
-            greedy,
-            nl,
-            h,
-        })
+        Ok(Matcher { pat, s, greedy, nl, h })
     }
 
     /// The end of the preferred match starting exactly at `start`.
@@ -650,11 +570,8 @@ impl<'a> Matcher<'a> {
         }
         for j in 1..self.pat.segs.len() {
             let (lo, hi) = (p, self.nl[p]);
-            let q = if self.greedy {
-                (lo..=hi).rev().find(|&q| self.h[j][q])
-            } else {
-                (lo..=hi).find(|&q| self.h[j][q])
-            }?;
+            let q =
+                if self.greedy { (lo..=hi).rev().find(|&q| self.h[j][q]) } else { (lo..=hi).find(|&q| self.h[j][q]) }?;
             p = q + self.pat.segs[j].len();
         }
         Some(p)
@@ -710,11 +627,7 @@ fn expand_template(out: &mut String, template: &str, whole: &str) {
             Some(b) => (true, b),
             None => (false, rest),
         };
-        let name_len: usize = body
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .map(char::len_utf8)
-            .sum();
+        let name_len: usize = body.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum();
         if name_len == 0 || (brace && !body[name_len..].starts_with('}')) {
             out.push('$');
             continue;
@@ -729,8 +642,8 @@ fn expand_template(out: &mut String, template: &str, whole: &str) {
 }
 
 fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Res<String> {
-    let compiled = Pattern::compile(pattern)
-        .map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
+    let compiled =
+        Pattern::compile(pattern).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
     let v: Vec<char> = value.chars().collect();
     let m = Matcher::new(&compiled, &v, greedy)?;
     Ok(match m.match_at(0) {
@@ -767,8 +680,7 @@ mod tests {
 
     fn run(word: &str, escape: char) -> std::result::Result<String, String> {
         let env = env();
-        expand(word, escape, |n| env.get(n).map(|v| v.to_string()))
-            .map_err(|e| e.message().to_string())
+        expand(word, escape, |n| env.get(n).map(|v| v.to_string())).map_err(|e| e.message().to_string())
     }
 
     #[test]
@@ -888,71 +800,23 @@ mod tests {
     #[test]
     fn substitution_errors() {
         let cases: &[(&str, &str)] = &[
-            (
-                "${UNSET:?}",
-                r#"failed to process "${UNSET:?}": UNSET: is not allowed to be unset"#,
-            ),
-            (
-                "${EMPTY:?}",
-                r#"failed to process "${EMPTY:?}": EMPTY: is not allowed to be empty"#,
-            ),
-            (
-                "${UNSET?}",
-                r#"failed to process "${UNSET?}": UNSET: is not allowed to be unset"#,
-            ),
-            (
-                "${UNSET:?need it}",
-                r#"failed to process "${UNSET:?need it}": UNSET: need it"#,
-            ),
-            (
-                "${}",
-                r#"failed to process "${}": syntax error: bad substitution"#,
-            ),
-            (
-                "${:a}",
-                r#"failed to process "${:a}": syntax error: bad substitution"#,
-            ),
-            (
-                "${{a}",
-                r#"failed to process "${{a}": syntax error: bad substitution"#,
-            ),
+            ("${UNSET:?}", r#"failed to process "${UNSET:?}": UNSET: is not allowed to be unset"#),
+            ("${EMPTY:?}", r#"failed to process "${EMPTY:?}": EMPTY: is not allowed to be empty"#),
+            ("${UNSET?}", r#"failed to process "${UNSET?}": UNSET: is not allowed to be unset"#),
+            ("${UNSET:?need it}", r#"failed to process "${UNSET:?need it}": UNSET: need it"#),
+            ("${}", r#"failed to process "${}": syntax error: bad substitution"#),
+            ("${:a}", r#"failed to process "${:a}": syntax error: bad substitution"#),
+            ("${{a}", r#"failed to process "${{a}": syntax error: bad substitution"#),
             ("${", r#"failed to process "${": syntax error: missing '}'"#),
-            (
-                "${A:-x",
-                r#"failed to process "${A:-x": syntax error: missing '}'"#,
-            ),
-            (
-                "${A",
-                "failed to process \"${A\": unsupported modifier (\u{FFFD}) in substitution",
-            ),
-            (
-                "${A:",
-                r#"failed to process "${A:": syntax error: missing '}'"#,
-            ),
-            (
-                "${A:x}",
-                r#"failed to process "${A:x}": unsupported modifier (:x) in substitution"#,
-            ),
-            (
-                "${A^^}",
-                r#"failed to process "${A^^}": unsupported modifier (^) in substitution"#,
-            ),
-            (
-                "${A:#x}",
-                r#"failed to process "${A:#x}": unsupported modifier (:#) in substitution"#,
-            ),
-            (
-                "${A/x",
-                r#"failed to process "${A/x": syntax error: missing '/' in ${}"#,
-            ),
-            (
-                "${A/x/y",
-                r#"failed to process "${A/x/y": syntax error: missing '}'"#,
-            ),
-            (
-                "${A#\\a}",
-                r#"failed to process "${A#\\a}": invalid pattern (\a) in substitution: invalid escape '\a'"#,
-            ),
+            ("${A:-x", r#"failed to process "${A:-x": syntax error: missing '}'"#),
+            ("${A", "failed to process \"${A\": unsupported modifier (\u{FFFD}) in substitution"),
+            ("${A:", r#"failed to process "${A:": syntax error: missing '}'"#),
+            ("${A:x}", r#"failed to process "${A:x}": unsupported modifier (:x) in substitution"#),
+            ("${A^^}", r#"failed to process "${A^^}": unsupported modifier (^) in substitution"#),
+            ("${A:#x}", r#"failed to process "${A:#x}": unsupported modifier (:#) in substitution"#),
+            ("${A/x", r#"failed to process "${A/x": syntax error: missing '/' in ${}"#),
+            ("${A/x/y", r#"failed to process "${A/x/y": syntax error: missing '}'"#),
+            ("${A#\\a}", r#"failed to process "${A#\\a}": invalid pattern (\a) in substitution: invalid escape '\a'"#),
             (
                 "'abc",
                 r#"failed to process "'abc": unexpected end of statement while looking for matching single-quote"#,
@@ -998,34 +862,18 @@ mod tests {
     fn heredoc_bodies() {
         let env = env();
         let look = |n: &str| env.get(n).map(|v| v.to_string());
-        assert_eq!(
-            expand_heredoc("echo \"$A\" '$B'\n", look).unwrap(),
-            "echo \"a\" 'b'\n"
-        );
-        assert_eq!(
-            expand_heredoc("printf \"x\\ny\"", look).unwrap(),
-            "printf \"xny\""
-        );
+        assert_eq!(expand_heredoc("echo \"$A\" '$B'\n", look).unwrap(), "echo \"a\" 'b'\n");
+        assert_eq!(expand_heredoc("printf \"x\\ny\"", look).unwrap(), "printf \"xny\"");
         assert_eq!(expand_heredoc("\\$A", look).unwrap(), "$A");
     }
 
     #[test]
     fn raw_modes() {
-        let lex = Lex {
-            raw_quotes: true,
-            raw_escapes: true,
-            skip_unset: true,
-            ..Lex::default()
-        };
+        let lex = Lex { raw_quotes: true, raw_escapes: true, skip_unset: true, ..Lex::default() };
         let look = |_: &str| None;
-        let (word, words) = lex
-            .process_inner("RUN 'a b' \"c\" \\d $X ${Y:-z} <<EOF", &look)
-            .unwrap();
+        let (word, words) = lex.process_inner("RUN 'a b' \"c\" \\d $X ${Y:-z} <<EOF", &look).unwrap();
         assert_eq!(word, "RUN 'a b' \"c\" \\d $X ${Y:-z} <<EOF");
-        assert_eq!(
-            words,
-            ["RUN", "'a b'", "\"c\"", "\\d", "$X", "${Y:-z}", "<<EOF"]
-        );
+        assert_eq!(words, ["RUN", "'a b'", "\"c\"", "\\d", "$X", "${Y:-z}", "<<EOF"]);
     }
 
     #[test]

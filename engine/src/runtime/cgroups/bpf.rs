@@ -58,13 +58,7 @@ pub(crate) struct Insn {
 
 impl Insn {
     const fn new(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> Insn {
-        Insn {
-            code,
-            dst,
-            src,
-            off,
-            imm,
-        }
+        Insn { code, dst, src, off, imm }
     }
     /// `struct bpf_insn` in memory: code, dst:4 | src:4, off (LE), imm (LE).
     fn encode(&self) -> [u8; 8] {
@@ -127,13 +121,7 @@ pub(crate) fn device_program(policy: &DevicePolicy) -> Vec<Insn> {
         }
         prog.extend(block);
     }
-    prog.push(Insn::new(
-        ALU64_MOV_K,
-        0,
-        0,
-        0,
-        if policy.default_allow { 1 } else { 0 },
-    ));
+    prog.push(Insn::new(ALU64_MOV_K, 0, 0, 0, if policy.default_allow { 1 } else { 0 }));
     prog.push(Insn::new(JMP_EXIT, 0, 0, 0, 0));
     prog
 }
@@ -170,14 +158,7 @@ struct ProgAttachAttr {
 fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> std::io::Result<libc::c_long> {
     // SAFETY: attr is a properly laid out, fully initialised bpf_attr prefix of its size; the
     // kernel zero-extends the rest.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_bpf,
-            cmd,
-            attr as *mut T,
-            std::mem::size_of::<T>() as libc::c_uint,
-        )
-    };
+    let r = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr as *mut T, std::mem::size_of::<T>() as libc::c_uint) };
     if r < 0 {
         Err(std::io::Error::last_os_error())
     } else {
@@ -217,9 +198,7 @@ fn load(prog: &[Insn]) -> Result<OwnedFd> {
             let log = String::from_utf8_lossy(&log[..end]);
             let msg = format!("loading the device cgroup eBPF program: {e}");
             Err(match e.raw_os_error() {
-                Some(libc::EPERM) => {
-                    Error::permission(format!("{msg} (needs CAP_BPF or CAP_SYS_ADMIN)"))
-                }
+                Some(libc::EPERM) => Error::permission(format!("{msg} (needs CAP_BPF or CAP_SYS_ADMIN)")),
                 Some(libc::ENOSYS) => Error::unsupported(format!("{msg} (kernel without bpf())")),
                 _ if log.trim().is_empty() => Error::internal(msg),
                 _ => Error::internal(format!("{msg}; verifier: {}", log.trim())),
@@ -233,8 +212,7 @@ fn load(prog: &[Insn]) -> Result<OwnedFd> {
 /// as the cgroup; the program fd is closed on return.
 pub(crate) fn attach_device_filter(dir: &Path, policy: &DevicePolicy) -> Result<()> {
     let prog = load(&device_program(policy))?;
-    let cgroup = std::fs::File::open(dir)
-        .map_err(|e| Error::io(format!("opening cgroup {}", dir.display()), e))?;
+    let cgroup = std::fs::File::open(dir).map_err(|e| Error::io(format!("opening cgroup {}", dir.display()), e))?;
     let mut attr = ProgAttachAttr {
         target_fd: cgroup.as_raw_fd() as u32,
         attach_bpf_fd: prog.as_raw_fd() as u32,
@@ -243,10 +221,7 @@ pub(crate) fn attach_device_filter(dir: &Path, policy: &DevicePolicy) -> Result<
         ..Default::default()
     };
     bpf(BPF_PROG_ATTACH, &mut attr).map_err(|e| {
-        let msg = format!(
-            "attaching the device eBPF program to {}: {e}",
-            dir.display()
-        );
+        let msg = format!("attaching the device eBPF program to {}: {e}", dir.display());
         match e.raw_os_error() {
             Some(libc::EPERM) => Error::permission(msg),
             Some(libc::EINVAL) | Some(libc::EOPNOTSUPP) => Error::unsupported(msg),

@@ -110,33 +110,11 @@ pub struct DeviceRule {
 }
 
 impl DeviceRule {
-    pub const fn allow(
-        kind: DeviceType,
-        major: Option<u32>,
-        minor: Option<u32>,
-        access: Access,
-    ) -> Self {
-        DeviceRule {
-            allow: true,
-            kind,
-            major,
-            minor,
-            access,
-        }
+    pub const fn allow(kind: DeviceType, major: Option<u32>, minor: Option<u32>, access: Access) -> Self {
+        DeviceRule { allow: true, kind, major, minor, access }
     }
-    pub const fn deny(
-        kind: DeviceType,
-        major: Option<u32>,
-        minor: Option<u32>,
-        access: Access,
-    ) -> Self {
-        DeviceRule {
-            allow: false,
-            kind,
-            major,
-            minor,
-            access,
-        }
+    pub const fn deny(kind: DeviceType, major: Option<u32>, minor: Option<u32>, access: Access) -> Self {
+        DeviceRule { allow: false, kind, major, minor, access }
     }
 
     /// A `DeviceCgroupRules` entry: `^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$`, an allow
@@ -176,14 +154,7 @@ impl fmt::Display for DeviceRule {
     /// The v1 `devices.allow`/`devices.deny` line: `c 1:3 rwm`, `b *:* m`, `a *:* rwm`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = |v: Option<u32>| v.map_or("*".to_string(), |v| v.to_string());
-        write!(
-            f,
-            "{} {}:{} {}",
-            self.kind.letter(),
-            n(self.major),
-            n(self.minor),
-            self.access
-        )
+        write!(f, "{} {}:{} {}", self.kind.letter(), n(self.major), n(self.minor), self.access)
     }
 }
 
@@ -194,12 +165,12 @@ const RWM: Access = Access::ALL;
 /// dockerd's default device rules (moby `oci/defaults.go` `DefaultLinuxSpec`).
 pub(crate) const DOCKER_DEFAULT: [DeviceRule; 8] = [
     DeviceRule::deny(DeviceType::All, None, None, RWM),
-    DeviceRule::allow(C, Some(1), Some(5), RWM), // /dev/zero
-    DeviceRule::allow(C, Some(1), Some(3), RWM), // /dev/null
-    DeviceRule::allow(C, Some(1), Some(9), RWM), // /dev/urandom
-    DeviceRule::allow(C, Some(1), Some(8), RWM), // /dev/random
-    DeviceRule::allow(C, Some(5), Some(0), RWM), // /dev/tty
-    DeviceRule::allow(C, Some(5), Some(1), RWM), // /dev/console
+    DeviceRule::allow(C, Some(1), Some(5), RWM),   // /dev/zero
+    DeviceRule::allow(C, Some(1), Some(3), RWM),   // /dev/null
+    DeviceRule::allow(C, Some(1), Some(9), RWM),   // /dev/urandom
+    DeviceRule::allow(C, Some(1), Some(8), RWM),   // /dev/random
+    DeviceRule::allow(C, Some(5), Some(0), RWM),   // /dev/tty
+    DeviceRule::allow(C, Some(5), Some(1), RWM),   // /dev/console
     DeviceRule::deny(C, Some(10), Some(229), RWM), // /dev/fuse
 ];
 
@@ -229,9 +200,8 @@ pub(crate) fn rules_for(res: &Resources) -> Result<Vec<DeviceRule>> {
         let access = if d.cgroup_permissions.is_empty() {
             RWM
         } else {
-            Access::parse(&d.cgroup_permissions).map_err(|_| {
-                Error::invalid(format!("invalid device mode: {}", d.cgroup_permissions))
-            })?
+            Access::parse(&d.cgroup_permissions)
+                .map_err(|_| Error::invalid(format!("invalid device mode: {}", d.cgroup_permissions)))?
         };
         device_rules_from_path(Path::new(&d.path_on_host), access, &mut rules)?;
     }
@@ -294,12 +264,7 @@ fn rule_of_node(path: &Path, access: Access) -> Option<DeviceRule> {
         return None;
     };
     let rdev = meta.rdev();
-    Some(DeviceRule::allow(
-        kind,
-        Some(libc::major(rdev)),
-        Some(libc::minor(rdev)),
-        access,
-    ))
+    Some(DeviceRule::allow(kind, Some(libc::major(rdev)), Some(libc::minor(rdev)), access))
 }
 
 /// An entry of the kernel's exception list: never of type `a`.
@@ -322,13 +287,7 @@ impl Exception {
             && (self.minor.is_none() || self.minor == Some(minor))
     }
     fn as_rule(&self, allow: bool) -> DeviceRule {
-        DeviceRule {
-            allow,
-            kind: self.kind,
-            major: self.major,
-            minor: self.minor,
-            access: self.access,
-        }
+        DeviceRule { allow, kind: self.kind, major: self.major, minor: self.minor, access: self.access }
     }
 }
 
@@ -344,10 +303,7 @@ impl DevicePolicy {
     /// Fold `rules` in order, as the v1 kernel does (see the module doc). A fresh cgroup under an
     /// unrestricted parent starts as "allow everything".
     pub fn from_rules(rules: &[DeviceRule]) -> DevicePolicy {
-        let mut p = DevicePolicy {
-            default_allow: true,
-            exceptions: Vec::new(),
-        };
+        let mut p = DevicePolicy { default_allow: true, exceptions: Vec::new() };
         for r in rules {
             if r.kind == DeviceType::All {
                 p.default_allow = r.allow;
@@ -358,12 +314,9 @@ impl DevicePolicy {
                 // An exception to the default: add it, merging an identical device's access.
                 match p.exceptions.iter_mut().find(|e| e.same_device(r)) {
                     Some(e) => e.access = Access::from_bits(e.access.bits() | r.access.bits()),
-                    None => p.exceptions.push(Exception {
-                        kind: r.kind,
-                        major: r.major,
-                        minor: r.minor,
-                        access: r.access,
-                    }),
+                    None => {
+                        p.exceptions.push(Exception { kind: r.kind, major: r.major, minor: r.minor, access: r.access })
+                    }
                 }
             } else {
                 // Same kind as the default: take access away from the identical exception.
@@ -381,13 +334,9 @@ impl DevicePolicy {
     /// exception that covers the device and shares a requested bit denies.
     pub fn allows(&self, kind: DeviceType, major: u32, minor: u32, access: Access) -> bool {
         if self.default_allow {
-            !self.exceptions.iter().any(|e| {
-                e.covers_device(kind, major, minor) && e.access.bits() & access.bits() != 0
-            })
+            !self.exceptions.iter().any(|e| e.covers_device(kind, major, minor) && e.access.bits() & access.bits() != 0)
         } else {
-            self.exceptions
-                .iter()
-                .any(|e| e.covers_device(kind, major, minor) && e.access.contains(access))
+            self.exceptions.iter().any(|e| e.covers_device(kind, major, minor) && e.access.contains(access))
         }
     }
 
@@ -398,17 +347,10 @@ impl DevicePolicy {
 
     /// The v1 writes that produce this policy in a fresh cgroup: (file, line) in order.
     pub fn v1_writes(&self) -> Vec<(&'static str, String)> {
-        let (reset, add) = if self.default_allow {
-            ("devices.allow", "devices.deny")
-        } else {
-            ("devices.deny", "devices.allow")
-        };
+        let (reset, add) =
+            if self.default_allow { ("devices.allow", "devices.deny") } else { ("devices.deny", "devices.allow") };
         let mut w = vec![(reset, "a".to_string())];
-        w.extend(
-            self.exceptions
-                .iter()
-                .map(|e| (add, e.as_rule(!self.default_allow).to_string())),
-        );
+        w.extend(self.exceptions.iter().map(|e| (add, e.as_rule(!self.default_allow).to_string())));
         w
     }
 
@@ -418,10 +360,7 @@ impl DevicePolicy {
         if self.default_allow {
             vec!["a *:* rwm".to_string()]
         } else {
-            self.exceptions
-                .iter()
-                .map(|e| e.as_rule(true).to_string())
-                .collect()
+            self.exceptions.iter().map(|e| e.as_rule(true).to_string()).collect()
         }
     }
 }

@@ -96,34 +96,23 @@ impl Hierarchy {
     /// cgroup2 file system are mounted.
     pub fn detect() -> Result<Hierarchy> {
         let fs = rustix::fs::statfs(CGROUP_ROOT).ctx(format!("statfs {CGROUP_ROOT}"))?;
-        let mountinfo =
-            std::fs::read_to_string("/proc/self/mountinfo").ctx("reading /proc/self/mountinfo")?;
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ctx("reading /proc/self/mountinfo")?;
         let (v1, cgroup2) = parse_mountinfo(&mountinfo);
         #[allow(clippy::unnecessary_cast)]
         if fs.f_type as i64 == CGROUP2_SUPER_MAGIC {
             return Ok(Hierarchy::v2_at(CGROUP_ROOT));
         }
         if v1.is_empty() {
-            return Err(Error::unsupported(format!(
-                "no cgroup controllers are mounted under {CGROUP_ROOT}"
-            )));
+            return Err(Error::unsupported(format!("no cgroup controllers are mounted under {CGROUP_ROOT}")));
         }
-        Ok(Hierarchy {
-            version: Version::V1,
-            v1,
-            cgroup2,
-        })
+        Ok(Hierarchy { version: Version::V1, v1, cgroup2 })
     }
 
     /// A v2 hierarchy rooted at `root`, a cgroup2 mount point. Used for `/sys/fs/cgroup` on a v2
     /// host, and for the controller-less `unified` mount of a hybrid host (its freezer, `cgroup.kill`
     /// and device programs work; limits do not, for lack of controllers).
     pub fn v2_at(root: impl Into<PathBuf>) -> Hierarchy {
-        Hierarchy {
-            version: Version::V2,
-            v1: BTreeMap::new(),
-            cgroup2: Some(root.into()),
-        }
+        Hierarchy { version: Version::V2, v1: BTreeMap::new(), cgroup2: Some(root.into()) }
     }
 
     pub fn version(&self) -> Version {
@@ -226,10 +215,7 @@ fn unescape_mountinfo(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else {
@@ -271,10 +257,7 @@ impl Cgroup {
             Version::V1 => Imp::V1(v1::V1::create(h, id, res, &policy)?),
             Version::V2 => Imp::V2(v2::V2::create(h, id, res, &policy)?),
         };
-        Ok(Cgroup {
-            id: id.to_string(),
-            imp,
-        })
+        Ok(Cgroup { id: id.to_string(), imp })
     }
 
     /// The cgroup of an existing container, in the detected hierarchy. `NotFound` if none of its
@@ -290,10 +273,7 @@ impl Cgroup {
             Version::V1 => Imp::V1(v1::V1::open(h, id)?),
             Version::V2 => Imp::V2(v2::V2::open(h, id)?),
         };
-        Ok(Cgroup {
-            id: id.to_string(),
-            imp,
-        })
+        Ok(Cgroup { id: id.to_string(), imp })
     }
 
     pub fn id(&self) -> &str {
@@ -401,9 +381,7 @@ fn validate_id(id: &str) -> Result<()> {
         && id.len() <= 128
         && id != "."
         && id != ".."
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
     if ok {
         Ok(())
     } else {
@@ -551,10 +529,7 @@ fn remove_tree(dir: &Path) -> Result<()> {
         match std::fs::remove_dir(dir) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e)
-                if e.raw_os_error() == Some(libc::EBUSY)
-                    && start.elapsed() < Duration::from_secs(3) =>
-            {
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && start.elapsed() < Duration::from_secs(3) => {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(100));
             }
@@ -573,10 +548,9 @@ fn remove_tree(dir: &Path) -> Result<()> {
 fn mkdir_new(path: &Path) -> Result<()> {
     match std::fs::create_dir(path) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::conflict(format!(
-            "cgroup {} already exists",
-            path.display()
-        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(Error::conflict(format!("cgroup {} already exists", path.display())))
+        }
         Err(e) => Err(Error::io(format!("creating cgroup {}", path.display()), e)),
     }
 }

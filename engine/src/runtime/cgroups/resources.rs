@@ -94,14 +94,8 @@ impl Resources {
         if self.memory != 0 && self.memory < MIN_MEMORY {
             return Err(Error::invalid("Minimum memory limit allowed is 6MB"));
         }
-        if self.memory > 0
-            && self.memory_swap != 0
-            && self.memory_swap != -1
-            && self.memory_swap < self.memory
-        {
-            return Err(Error::invalid(
-                "Minimum memoryswap limit should be larger than memory limit, see usage",
-            ));
+        if self.memory > 0 && self.memory_swap != 0 && self.memory_swap != -1 && self.memory_swap < self.memory {
+            return Err(Error::invalid("Minimum memoryswap limit should be larger than memory limit, see usage"));
         }
         if self.memory == 0 && self.memory_swap > 0 {
             return Err(Error::invalid(
@@ -118,14 +112,10 @@ impl Resources {
         }
         // cpu
         if self.nano_cpus > 0 && self.cpu_period > 0 {
-            return Err(Error::invalid(
-                "Conflicting options: Nano CPUs and CPU Period cannot both be set",
-            ));
+            return Err(Error::invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set"));
         }
         if self.nano_cpus > 0 && self.cpu_quota > 0 {
-            return Err(Error::invalid(
-                "Conflicting options: Nano CPUs and CPU Quota cannot both be set",
-            ));
+            return Err(Error::invalid("Conflicting options: Nano CPUs and CPU Quota cannot both be set"));
         }
         if self.nano_cpus < 0 || self.nano_cpus > i64::from(ncpus) * 1_000_000_000 {
             return Err(Error::invalid(format!(
@@ -152,9 +142,7 @@ impl Resources {
             ));
         }
         if self.cpu_quota > 0 && self.cpu_quota < 1000 {
-            return Err(Error::invalid(
-                "CPU cfs quota can not be less than 1ms (i.e. 1000)",
-            ));
+            return Err(Error::invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)"));
         }
         // devices
         for rule in &self.device_cgroup_rules {
@@ -165,9 +153,8 @@ impl Resources {
                 return Err(Error::invalid("invalid device mapping: empty PathOnHost"));
             }
             if !d.cgroup_permissions.is_empty() {
-                super::Access::parse(&d.cgroup_permissions).map_err(|_| {
-                    Error::invalid(format!("invalid device mode: {}", d.cgroup_permissions))
-                })?;
+                super::Access::parse(&d.cgroup_permissions)
+                    .map_err(|_| Error::invalid(format!("invalid device mode: {}", d.cgroup_permissions)))?;
             }
         }
         Ok(warnings)
@@ -195,8 +182,7 @@ impl Resources {
     /// means "leave as is"; a negative quota means unlimited.
     pub(crate) fn effective_cfs(&self) -> (i64, i64) {
         if self.nano_cpus > 0 {
-            let quota =
-                (i128::from(self.nano_cpus) * i128::from(NANO_CPUS_PERIOD) / 1_000_000_000) as i64;
+            let quota = (i128::from(self.nano_cpus) * i128::from(NANO_CPUS_PERIOD) / 1_000_000_000) as i64;
             return (quota, NANO_CPUS_PERIOD);
         }
         (self.cpu_quota, self.cpu_period)
@@ -220,9 +206,7 @@ pub(crate) fn available_cpus() -> u32 {
             }
         }
     }
-    std::thread::available_parallelism()
-        .map(|n| n.get() as u32)
-        .unwrap_or(1)
+    std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1)
 }
 
 /// Parse a memory size the way the docker CLI does (go-units `RAMInBytes`): a number (decimals
@@ -233,16 +217,8 @@ pub fn parse_memory(s: &str) -> Result<i64> {
     let Some(sep) = s.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ') else {
         return Err(invalid());
     };
-    let (num, sfx) = if s.as_bytes()[sep] == b' ' {
-        (&s[..sep], &s[sep + 1..])
-    } else {
-        (&s[..=sep], &s[sep + 1..])
-    };
-    if num.is_empty()
-        || !num
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
-    {
+    let (num, sfx) = if s.as_bytes()[sep] == b' ' { (&s[..sep], &s[sep + 1..]) } else { (&s[..=sep], &s[sep + 1..]) };
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+') {
         return Err(invalid());
     }
     let size: f64 = num.parse().map_err(|_| invalid())?;

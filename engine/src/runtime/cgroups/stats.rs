@@ -106,12 +106,7 @@ pub(crate) fn clock_ticks() -> u64 {
 fn system_cpu_usage() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/stat").ok()?;
     let line = text.lines().find(|l| l.starts_with("cpu "))?;
-    let ticks: u64 = line
-        .split_whitespace()
-        .skip(1)
-        .take(7)
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
+    let ticks: u64 = line.split_whitespace().skip(1).take(7).filter_map(|f| f.parse::<u64>().ok()).sum();
     Some(ticks.saturating_mul(1_000_000_000) / clock_ticks())
 }
 

@@ -15,11 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 fn unique(tag: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "test-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("test-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Destroys the cgroup when dropped, so that a failing test leaks nothing.
@@ -55,17 +51,11 @@ fn unified() -> Option<Hierarchy> {
 
 fn assert_no_leftovers(h: &Hierarchy, id: &str) {
     let left = h.leftovers().unwrap();
-    assert!(
-        !left.iter().any(|p| p.ends_with(id)),
-        "leaked cgroup dirs for {id}: {left:?}"
-    );
+    assert!(!left.iter().any(|p| p.ends_with(id)), "leaked cgroup dirs for {id}: {left:?}");
 }
 
 fn read(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-        .trim()
-        .to_string()
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display())).trim().to_string()
 }
 
 /// A forked child that runs `body` once released, then `_exit`s with its result.
@@ -92,11 +82,7 @@ fn fork_child(body: impl FnOnce() -> i32) -> Child {
             libc::_exit(code);
         }
         libc::close(fds[0]);
-        Child {
-            pid,
-            go: Some(fds[1]),
-            reaped: false,
-        }
+        Child { pid, go: Some(fds[1]), reaped: false }
     }
 }
 
@@ -177,10 +163,7 @@ impl Drop for Shared {
 fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     let start = std::time::Instant::now();
     while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "timed out waiting for {what}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -201,22 +184,10 @@ fn mountinfo_parsing_finds_controllers_comounts_and_unified() {
 50 23 0:32 /sub /mnt/memory-again rw - cgroup cgroup rw,memory
 ";
     let (v1, v2) = parse_mountinfo(text);
-    assert_eq!(
-        v1.get("cpu").unwrap(),
-        Path::new("/sys/fs/cgroup/cpu,cpuacct")
-    );
-    assert_eq!(
-        v1.get("cpuacct").unwrap(),
-        Path::new("/sys/fs/cgroup/cpu,cpuacct")
-    );
-    assert_eq!(
-        v1.get("memory").unwrap(),
-        Path::new("/sys/fs/cgroup/memory")
-    );
-    assert_eq!(
-        v1.get("devices").unwrap(),
-        Path::new("/sys/fs/cgroup/my devices")
-    );
+    assert_eq!(v1.get("cpu").unwrap(), Path::new("/sys/fs/cgroup/cpu,cpuacct"));
+    assert_eq!(v1.get("cpuacct").unwrap(), Path::new("/sys/fs/cgroup/cpu,cpuacct"));
+    assert_eq!(v1.get("memory").unwrap(), Path::new("/sys/fs/cgroup/memory"));
+    assert_eq!(v1.get("devices").unwrap(), Path::new("/sys/fs/cgroup/my devices"));
     assert!(!v1.contains_key("name=systemd") && !v1.contains_key("xattr"));
     assert_eq!(v1.len(), 4);
     assert_eq!(v2.unwrap(), Path::new("/sys/fs/cgroup/unified"));
@@ -256,22 +227,10 @@ fn memory_sizes_parse_like_the_docker_cli() {
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         assert_eq!(e.message(), format!("invalid size: '{s}'"), "{s}");
     }
-    assert_eq!(
-        parse_memory("12x").unwrap_err().message(),
-        "invalid suffix: 'x'"
-    );
-    assert_eq!(
-        parse_memory("12mx").unwrap_err().message(),
-        "invalid suffix: 'mx'"
-    );
-    assert_eq!(
-        parse_memory("12bb").unwrap_err().message(),
-        "invalid suffix: 'bb'"
-    );
-    assert_eq!(
-        parse_memory("12kibb").unwrap_err().message(),
-        "invalid suffix: 'kibb'"
-    );
+    assert_eq!(parse_memory("12x").unwrap_err().message(), "invalid suffix: 'x'");
+    assert_eq!(parse_memory("12mx").unwrap_err().message(), "invalid suffix: 'mx'");
+    assert_eq!(parse_memory("12bb").unwrap_err().message(), "invalid suffix: 'bb'");
+    assert_eq!(parse_memory("12kibb").unwrap_err().message(), "invalid suffix: 'kibb'");
 }
 
 fn invalid(res: &Resources) -> String {
@@ -282,149 +241,72 @@ fn invalid(res: &Resources) -> String {
 
 #[test]
 fn validation_uses_dockers_messages() {
-    let ok = Resources {
-        memory: 6 * MIB,
-        ..Default::default()
-    };
+    let ok = Resources { memory: 6 * MIB, ..Default::default() };
     assert!(ok.validate_with_cpus(2).unwrap().is_empty());
     assert_eq!(
-        invalid(&Resources {
-            memory: 6 * MIB - 1,
-            ..Default::default()
-        }),
+        invalid(&Resources { memory: 6 * MIB - 1, ..Default::default() }),
         "Minimum memory limit allowed is 6MB"
     );
     assert_eq!(
-        invalid(&Resources {
-            memory: 64 * MIB,
-            memory_swap: 32 * MIB,
-            ..Default::default()
-        }),
+        invalid(&Resources { memory: 64 * MIB, memory_swap: 32 * MIB, ..Default::default() }),
         "Minimum memoryswap limit should be larger than memory limit, see usage"
     );
     assert_eq!(
-        invalid(&Resources {
-            memory: 64 * MIB,
-            memory_swap: -5,
-            ..Default::default()
-        }),
+        invalid(&Resources { memory: 64 * MIB, memory_swap: -5, ..Default::default() }),
         "Minimum memoryswap limit should be larger than memory limit, see usage"
     );
     for swap in [-1, 0, 64 * MIB, 128 * MIB] {
-        Resources {
-            memory: 64 * MIB,
-            memory_swap: swap,
-            ..Default::default()
-        }
-        .validate_with_cpus(2)
-        .unwrap();
+        Resources { memory: 64 * MIB, memory_swap: swap, ..Default::default() }.validate_with_cpus(2).unwrap();
     }
     assert_eq!(
-        invalid(&Resources {
-            memory_swap: 64 * MIB,
-            ..Default::default()
-        }),
+        invalid(&Resources { memory_swap: 64 * MIB, ..Default::default() }),
         "You should always set the Memory limit when using Memoryswap limit, see usage"
     );
     assert_eq!(
-        invalid(&Resources {
-            memory_reservation: MIB,
-            ..Default::default()
-        }),
+        invalid(&Resources { memory_reservation: MIB, ..Default::default() }),
         "Minimum memory reservation allowed is 6MB"
     );
     assert_eq!(
-        invalid(&Resources {
-            memory: 8 * MIB,
-            memory_reservation: 16 * MIB,
-            ..Default::default()
-        }),
+        invalid(&Resources { memory: 8 * MIB, memory_reservation: 16 * MIB, ..Default::default() }),
         "Minimum memory limit can not be less than memory reservation limit, see usage"
     );
     assert_eq!(
-        invalid(&Resources {
-            nano_cpus: 1_000_000_000,
-            cpu_period: 100_000,
-            ..Default::default()
-        }),
+        invalid(&Resources { nano_cpus: 1_000_000_000, cpu_period: 100_000, ..Default::default() }),
         "Conflicting options: Nano CPUs and CPU Period cannot both be set"
     );
     assert_eq!(
-        invalid(&Resources {
-            nano_cpus: 1_000_000_000,
-            cpu_quota: 50_000,
-            ..Default::default()
-        }),
+        invalid(&Resources { nano_cpus: 1_000_000_000, cpu_quota: 50_000, ..Default::default() }),
         "Conflicting options: Nano CPUs and CPU Quota cannot both be set"
     );
     assert_eq!(
-        invalid(&Resources {
-            nano_cpus: 3_000_000_000,
-            ..Default::default()
-        }),
+        invalid(&Resources { nano_cpus: 3_000_000_000, ..Default::default() }),
         "Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"
     );
     assert_eq!(
-        invalid(&Resources {
-            nano_cpus: -1,
-            ..Default::default()
-        }),
+        invalid(&Resources { nano_cpus: -1, ..Default::default() }),
         "Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"
     );
-    Resources {
-        nano_cpus: 2_000_000_000,
-        ..Default::default()
-    }
-    .validate_with_cpus(2)
-    .unwrap();
+    Resources { nano_cpus: 2_000_000_000, ..Default::default() }.validate_with_cpus(2).unwrap();
     assert_eq!(
-        invalid(&Resources {
-            cpu_period: 999,
-            ..Default::default()
-        }),
+        invalid(&Resources { cpu_period: 999, ..Default::default() }),
         "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)"
     );
     assert_eq!(
-        invalid(&Resources {
-            cpu_quota: 999,
-            ..Default::default()
-        }),
+        invalid(&Resources { cpu_quota: 999, ..Default::default() }),
         "CPU cfs quota can not be less than 1ms (i.e. 1000)"
     );
     assert_eq!(
-        invalid(&Resources {
-            device_cgroup_rules: vec!["c 1:3".into()],
-            ..Default::default()
-        }),
+        invalid(&Resources { device_cgroup_rules: vec!["c 1:3".into()], ..Default::default() }),
         "invalid device cgroup rule format: 'c 1:3'"
     );
     // Warnings, not errors.
-    let w = Resources {
-        cpu_shares: 1,
-        ..Default::default()
-    }
-    .validate_with_cpus(2)
-    .unwrap();
-    assert_eq!(
-        w,
-        ["Changing requested CPUShares of 1 to minimum allowed of 2"]
-    );
-    let w = Resources {
-        cpu_shares: 300_000,
-        ..Default::default()
-    }
-    .validate_with_cpus(2)
-    .unwrap();
-    assert_eq!(
-        w,
-        ["Changing requested CPUShares of 300000 to maximum allowed of 262144"]
-    );
+    let w = Resources { cpu_shares: 1, ..Default::default() }.validate_with_cpus(2).unwrap();
+    assert_eq!(w, ["Changing requested CPUShares of 1 to minimum allowed of 2"]);
+    let w = Resources { cpu_shares: 300_000, ..Default::default() }.validate_with_cpus(2).unwrap();
+    assert_eq!(w, ["Changing requested CPUShares of 300000 to maximum allowed of 262144"]);
     // pids ≤ 0 is unlimited.
     for n in [-1, 0] {
-        let r = Resources {
-            pids_limit: Some(n),
-            ..Default::default()
-        };
+        let r = Resources { pids_limit: Some(n), ..Default::default() };
         r.validate_with_cpus(2).unwrap();
         assert_eq!(r.effective_pids_limit(), None);
     }
@@ -461,26 +343,19 @@ fn resources_use_the_engine_api_names() {
         assert!(v.get(k).is_some(), "{k} missing from {v}");
     }
     assert!(v.get("Privileged").is_none());
-    let d: DeviceMapping = serde_json::from_str(
-        r#"{"PathOnHost":"/dev/sda","PathInContainer":"/dev/xvda","CgroupPermissions":"rwm"}"#,
-    )
-    .unwrap();
+    let d: DeviceMapping =
+        serde_json::from_str(r#"{"PathOnHost":"/dev/sda","PathInContainer":"/dev/xvda","CgroupPermissions":"rwm"}"#)
+            .unwrap();
     assert_eq!(d.path_in_container, "/dev/xvda");
 }
 
 #[test]
 fn device_rules_parse_and_print() {
     let r = DeviceRule::parse("c 1:3 mr").unwrap();
-    assert_eq!(
-        r,
-        DeviceRule::allow(DeviceType::Char, Some(1), Some(3), Access::from_bits(3))
-    );
+    assert_eq!(r, DeviceRule::allow(DeviceType::Char, Some(1), Some(3), Access::from_bits(3)));
     assert_eq!(r.to_string(), "c 1:3 rm");
     assert_eq!(DeviceRule::parse("b *:* m").unwrap().to_string(), "b *:* m");
-    assert_eq!(
-        DeviceRule::parse("a 7:1 rwm").unwrap().kind,
-        DeviceType::All
-    );
+    assert_eq!(DeviceRule::parse("a 7:1 rwm").unwrap().kind, DeviceType::All);
     for bad in [
         "c 1:3",
         "x 1:3 r",
@@ -494,10 +369,7 @@ fn device_rules_parse_and_print() {
         "c 2147483648:1 r",
     ] {
         let e = DeviceRule::parse(bad).unwrap_err();
-        assert_eq!(
-            e.message(),
-            format!("invalid device cgroup rule format: '{bad}'")
-        );
+        assert_eq!(e.message(), format!("invalid device cgroup rule format: '{bad}'"));
     }
 }
 
@@ -528,19 +400,7 @@ fn the_default_allow_list_is_dockers() {
     );
     use DeviceType::{Block as B, Char as C};
     let rw = Access::from_bits(6);
-    for (maj, min) in [
-        (1, 3),
-        (1, 5),
-        (1, 7),
-        (1, 8),
-        (1, 9),
-        (5, 0),
-        (5, 1),
-        (5, 2),
-        (136, 0),
-        (136, 7),
-        (10, 200),
-    ] {
+    for (maj, min) in [(1, 3), (1, 5), (1, 7), (1, 8), (1, 9), (5, 0), (5, 1), (5, 2), (136, 0), (136, 7), (10, 200)] {
         assert!(p.allows(C, maj, min, rw), "c {maj}:{min}");
     }
     // mknod of anything, opening only the list.
@@ -552,11 +412,7 @@ fn the_default_allow_list_is_dockers() {
     assert!(!p.allows(C, 10, 229, rw));
     assert!(p.allows(C, 1, 3, Access::ALL));
     // Privileged: everything.
-    let p = devices::policy_for(&Resources {
-        privileged: true,
-        ..Default::default()
-    })
-    .unwrap();
+    let p = devices::policy_for(&Resources { privileged: true, ..Default::default() }).unwrap();
     assert!(p.allows_everything());
     assert_eq!(p.v1_list(), ["a *:* rwm"]);
     assert_eq!(p.v1_writes(), [("devices.allow", "a".to_string())]);
@@ -585,27 +441,17 @@ fn device_mappings_allow_their_node() {
     // /dev/full is 1:7: already rwm by runc's list; the mapping's rule is merged into it.
     assert!(p.allows(DeviceType::Char, 1, 7, Access::READ));
     let e = devices::policy_for(&Resources {
-        devices: vec![DeviceMapping {
-            path_on_host: "/etc/hostname".into(),
-            ..Default::default()
-        }],
+        devices: vec![DeviceMapping { path_on_host: "/etc/hostname".into(), ..Default::default() }],
         ..Default::default()
     })
     .unwrap_err();
     assert!(e.message().contains("not a device node"), "{e}");
     let e = devices::policy_for(&Resources {
-        devices: vec![DeviceMapping {
-            path_on_host: "/dev/nonexistent-x".into(),
-            ..Default::default()
-        }],
+        devices: vec![DeviceMapping { path_on_host: "/dev/nonexistent-x".into(), ..Default::default() }],
         ..Default::default()
     })
     .unwrap_err();
-    assert!(
-        e.message()
-            .starts_with("error gathering device information"),
-        "{e}"
-    );
+    assert!(e.message().starts_with("error gathering device information"), "{e}");
 }
 
 #[test]
@@ -617,7 +463,7 @@ fn rules_fold_like_the_v1_kernel() {
         DeviceRule::allow(C, Some(1), Some(3), a("r")),
         DeviceRule::allow(C, Some(1), Some(3), a("w")), // merged: rw
         DeviceRule::allow(C, Some(4), None, a("rwm")),
-        DeviceRule::deny(C, Some(4), None, a("w")), // partial removal: rm
+        DeviceRule::deny(C, Some(4), None, a("w")),      // partial removal: rm
         DeviceRule::deny(C, Some(4), Some(1), a("rwm")), // no identical exception: no effect
         DeviceRule::allow(C, Some(9), Some(9), a("r")),
         DeviceRule::deny(C, Some(9), Some(9), a("r")), // removed entirely
@@ -632,17 +478,8 @@ fn rules_fold_like_the_v1_kernel() {
         DeviceRule::deny(C, Some(1), Some(1), a("r")),
     ]);
     assert!(p.default_allow);
-    assert_eq!(
-        p.v1_writes(),
-        [
-            ("devices.allow", "a".into()),
-            ("devices.deny", "c 1:1 r".into())
-        ]
-    );
-    assert!(
-        !p.allows(C, 1, 1, a("rw")),
-        "allow default: any shared bit denies"
-    );
+    assert_eq!(p.v1_writes(), [("devices.allow", "a".into()), ("devices.deny", "c 1:1 r".into())]);
+    assert!(!p.allows(C, 1, 1, a("rw")), "allow default: any shared bit denies");
     assert!(p.allows(C, 1, 1, a("w")));
     assert!(p.allows(C, 1, 2, a("r")));
 }
@@ -653,11 +490,7 @@ fn the_bpf_program_answers_as_the_policy() {
     let a = |s: &str| Access::parse(s).unwrap();
     let policies = vec![
         default_policy(),
-        devices::policy_for(&Resources {
-            privileged: true,
-            ..Default::default()
-        })
-        .unwrap(),
+        devices::policy_for(&Resources { privileged: true, ..Default::default() }).unwrap(),
         DevicePolicy::from_rules(&[
             DeviceRule::allow(DeviceType::All, None, None, Access::ALL),
             DeviceRule::deny(C, Some(1), Some(1), a("rw")),
@@ -702,9 +535,7 @@ fn limits_become_these_files() {
         ..Default::default()
     };
     let files = |w: Vec<v1::LimitWrite>| -> Vec<(String, String)> {
-        w.into_iter()
-            .map(|w| (w.file.to_string(), w.value))
-            .collect()
+        w.into_iter().map(|w| (w.file.to_string(), w.value)).collect()
     };
     let s = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
@@ -730,12 +561,7 @@ fn limits_become_these_files() {
             s("pids.max", "10"),
         ]
     );
-    let res = Resources {
-        memory: 64 * MIB,
-        memory_swap: -1,
-        nano_cpus: 1_500_000_000,
-        ..Default::default()
-    };
+    let res = Resources { memory: 64 * MIB, memory_swap: -1, nano_cpus: 1_500_000_000, ..Default::default() };
     assert_eq!(
         files(v1::limit_writes(&res)),
         [
@@ -747,16 +573,9 @@ fn limits_become_these_files() {
     );
     assert_eq!(
         files(v2::limit_writes(&res)),
-        [
-            s("memory.max", "67108864"),
-            s("memory.swap.max", "max"),
-            s("cpu.max", "150000 100000")
-        ]
+        [s("memory.max", "67108864"), s("memory.swap.max", "max"), s("cpu.max", "150000 100000")]
     );
-    let res = Resources {
-        cpu_period: 50_000,
-        ..Default::default()
-    };
+    let res = Resources { cpu_period: 50_000, ..Default::default() };
     assert_eq!(files(v2::limit_writes(&res)), [s("cpu.max", "max 50000")]);
     assert!(v1::limit_writes(&Resources::default()).is_empty());
     assert!(v2::limit_writes(&Resources::default()).is_empty());
@@ -818,10 +637,7 @@ fn v1_create_writes_every_limit_and_destroy_removes_it() {
     assert_eq!(at("cpu", "cpu.cfs_quota_us"), "50000");
     assert_eq!(at("cpu", "cpu.cfs_period_us"), "100000");
     assert_eq!(at("pids", "pids.max"), "10");
-    let list: Vec<String> = at("devices", "devices.list")
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let list: Vec<String> = at("devices", "devices.list").lines().map(str::to_string).collect();
     assert_eq!(list, default_policy().v1_list());
     assert_eq!(at("freezer", "freezer.state"), "THAWED");
     for p in cg.paths() {
@@ -842,10 +658,7 @@ fn v1_create_writes_every_limit_and_destroy_removes_it() {
     assert!(cg.paths().iter().all(|p| !p.exists()));
     opened.destroy().unwrap();
     assert_no_leftovers(&h, &id);
-    assert_eq!(
-        Cgroup::open_in(&h, &id).unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
+    assert_eq!(Cgroup::open_in(&h, &id).unwrap_err().kind(), ErrorKind::NotFound);
     // The shared parents stay.
     assert!(h.v1_mount("memory").unwrap().join(PARENT).is_dir());
 }
@@ -854,22 +667,14 @@ fn v1_create_writes_every_limit_and_destroy_removes_it() {
 fn nano_cpus_become_quota_and_period() {
     let h = host();
     let id = unique("nanocpus");
-    let res = Resources {
-        nano_cpus: 1_500_000_000,
-        cpu_shares: 1,
-        ..Default::default()
-    };
+    let res = Resources { nano_cpus: 1_500_000_000, cpu_shares: 1, ..Default::default() };
     let cg = Guard(Cgroup::create_in(&h, &id, &res).unwrap());
     let dir = cg.path("cpu").unwrap();
     match h.version() {
         Version::V1 => {
             assert_eq!(read(&dir.join("cpu.cfs_quota_us")), "150000");
             assert_eq!(read(&dir.join("cpu.cfs_period_us")), "100000");
-            assert_eq!(
-                read(&dir.join("cpu.shares")),
-                "2",
-                "shares clamped to the minimum"
-            );
+            assert_eq!(read(&dir.join("cpu.shares")), "2", "shares clamped to the minimum");
         }
         Version::V2 => {
             assert_eq!(read(&dir.join("cpu.max")), "150000 100000");
@@ -884,17 +689,7 @@ fn nano_cpus_become_quota_and_period() {
 fn memory_limit_is_enforced_by_the_oom_killer() {
     let h = host();
     let id = unique("oom");
-    let cg = Guard(
-        Cgroup::create_in(
-            &h,
-            &id,
-            &Resources {
-                memory: 16 * MIB,
-                ..Default::default()
-            },
-        )
-        .unwrap(),
-    );
+    let cg = Guard(Cgroup::create_in(&h, &id, &Resources { memory: 16 * MIB, ..Default::default() }).unwrap());
     assert!(!cg.oom_killed().unwrap());
     let mut child = fork_child(|| unsafe {
         let len = 64 << 20;
@@ -919,19 +714,12 @@ fn memory_limit_is_enforced_by_the_oom_killer() {
     cg.add_process(child.pid).unwrap();
     assert_eq!(cg.pids().unwrap(), [child.pid]);
     child.release();
-    assert_eq!(
-        child.wait(),
-        Err(libc::SIGKILL),
-        "the child touching 64 MiB must be OOM-killed"
-    );
+    assert_eq!(child.wait(), Err(libc::SIGKILL), "the child touching 64 MiB must be OOM-killed");
     assert!(cg.oom_killed().unwrap());
     let s = cg.stats().unwrap();
     if h.version() == Version::V1 {
         assert!(s.memory_stats.failcnt.unwrap() > 0, "{s:?}");
-        assert!(
-            s.memory_stats.max_usage.unwrap() <= 16 * MIB as u64,
-            "{s:?}"
-        );
+        assert!(s.memory_stats.max_usage.unwrap() <= 16 * MIB as u64, "{s:?}");
     }
     drop(cg);
     assert_no_leftovers(&h, &id);
@@ -941,17 +729,7 @@ fn memory_limit_is_enforced_by_the_oom_killer() {
 fn pids_limit_makes_fork_fail_with_eagain() {
     let h = host();
     let id = unique("pids");
-    let cg = Guard(
-        Cgroup::create_in(
-            &h,
-            &id,
-            &Resources {
-                pids_limit: Some(4),
-                ..Default::default()
-            },
-        )
-        .unwrap(),
-    );
+    let cg = Guard(Cgroup::create_in(&h, &id, &Resources { pids_limit: Some(4), ..Default::default() }).unwrap());
     // Forks until fork fails; exits with the number of successful forks when the failure is EAGAIN.
     let mut child = fork_child(|| unsafe {
         let mut kids = [0i32; 16];
@@ -964,11 +742,7 @@ fn pids_limit_makes_fork_fail_with_eagain() {
                 libc::_exit(0);
             }
             if p < 0 {
-                result = if *libc::__errno_location() == libc::EAGAIN {
-                    n as i32
-                } else {
-                    101
-                };
+                result = if *libc::__errno_location() == libc::EAGAIN { n as i32 } else { 101 };
                 break;
             }
             kids[n] = p;
@@ -1038,11 +812,7 @@ fn check_device_allow_list(h: &Hierarchy, tag: &str) {
     let mut child = fork_child(device_probe(tmp.path()));
     cg.add_process(child.pid).unwrap();
     child.release();
-    assert_eq!(
-        child.wait(),
-        Ok(0),
-        "see device_probe for the meaning of the code"
-    );
+    assert_eq!(child.wait(), Ok(0), "see device_probe for the meaning of the code");
     // The same nodes open outside the cgroup: the refusals above are the cgroup's.
     let mut outside = fork_child(|| unsafe {
         let fd = libc::open(c"/dev/full".as_ptr(), libc::O_RDONLY);
@@ -1067,22 +837,9 @@ fn device_allow_list_is_enforced() {
 fn privileged_allows_every_device() {
     let h = host();
     let id = unique("privileged");
-    let cg = Guard(
-        Cgroup::create_in(
-            &h,
-            &id,
-            &Resources {
-                privileged: true,
-                ..Default::default()
-            },
-        )
-        .unwrap(),
-    );
+    let cg = Guard(Cgroup::create_in(&h, &id, &Resources { privileged: true, ..Default::default() }).unwrap());
     if h.version() == Version::V1 {
-        assert_eq!(
-            read(&cg.path("devices").unwrap().join("devices.list")),
-            "a *:* rwm"
-        );
+        assert_eq!(read(&cg.path("devices").unwrap().join("devices.list")), "a *:* rwm");
     }
     let tmp = tempfile::tempdir().unwrap();
     let node = CString::new(tmp.path().join("full").to_str().unwrap()).unwrap();
@@ -1111,10 +868,7 @@ fn counting_child(counter: &Shared) -> Child {
         let c = c as *mut AtomicU64;
         loop {
             (*c).fetch_add(1, Ordering::SeqCst);
-            let ts = libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 1_000_000,
-            };
+            let ts = libc::timespec { tv_sec: 0, tv_nsec: 1_000_000 };
             libc::nanosleep(&ts, std::ptr::null_mut());
         }
     })
@@ -1139,9 +893,7 @@ fn check_freeze_thaw(h: &Hierarchy, tag: &str) {
 
     cg.thaw().unwrap();
     assert!(!cg.is_frozen().unwrap());
-    wait_for("the thawed child to count again", || {
-        counter.get() > frozen_at + 3
-    });
+    wait_for("the thawed child to count again", || counter.get() > frozen_at + 3);
 
     // Destroying a frozen cgroup kills its processes too.
     cg.freeze().unwrap();
@@ -1190,11 +942,7 @@ fn destroy_kills_every_process_and_nested_cgroups() {
 fn stats_are_sane() {
     let h = host();
     let id = unique("stats");
-    let res = Resources {
-        memory: 64 * MIB,
-        pids_limit: Some(10),
-        ..Default::default()
-    };
+    let res = Resources { memory: 64 * MIB, pids_limit: Some(10), ..Default::default() };
     let cg = Guard(Cgroup::create_in(&h, &id, &res).unwrap());
     let ready = Shared::new();
     let r = ready.0 as usize;
@@ -1249,12 +997,8 @@ fn stats_are_sane() {
     }
     let json = serde_json::to_value(&s).unwrap();
     assert!(json["memory_stats"]["usage"].as_u64().is_some());
-    assert!(json["cpu_stats"]["cpu_usage"]["total_usage"]
-        .as_u64()
-        .is_some());
-    assert!(json["cpu_stats"]["throttling_data"]["periods"]
-        .as_u64()
-        .is_some());
+    assert!(json["cpu_stats"]["cpu_usage"]["total_usage"].as_u64().is_some());
+    assert!(json["cpu_stats"]["throttling_data"]["periods"].as_u64().is_some());
     assert_eq!(json["pids_stats"]["current"], 1);
     // Without a memory limit the host's memory is reported.
     drop(cg);
@@ -1272,10 +1016,7 @@ fn a_missing_process_is_not_found() {
     child.release();
     assert_eq!(child.wait(), Ok(0));
     assert_eq!(cg.add_process(pid).unwrap_err().kind(), ErrorKind::NotFound);
-    assert_eq!(
-        cg.add_process(0).unwrap_err().kind(),
-        ErrorKind::InvalidArgument
-    );
+    assert_eq!(cg.add_process(0).unwrap_err().kind(), ErrorKind::InvalidArgument);
     drop(cg);
     assert_no_leftovers(&h, &id);
 }
@@ -1313,15 +1054,7 @@ fn v2_limits_without_their_controller_are_unsupported() {
         return;
     }
     let id = unique("v2nomem");
-    let e = Cgroup::create_in(
-        &h,
-        &id,
-        &Resources {
-            memory: 64 * MIB,
-            ..Default::default()
-        },
-    )
-    .unwrap_err();
+    let e = Cgroup::create_in(&h, &id, &Resources { memory: 64 * MIB, ..Default::default() }).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
     assert!(e.message().contains("memory"), "{e}");
     assert_no_leftovers(&h, &id);

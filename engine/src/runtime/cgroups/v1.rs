@@ -7,8 +7,8 @@ use super::devices::DevicePolicy;
 use super::resources::Resources;
 use super::stats::{clock_ticks, Stats};
 use super::{
-    kill_all, mkdir_new, mkdir_parent, parse_keyed, parse_limit, poll_until, procs_recursive,
-    read_optional, read_string, read_u64, remove_tree, write_file, write_pid, Hierarchy, PARENT,
+    kill_all, mkdir_new, mkdir_parent, parse_keyed, parse_limit, poll_until, procs_recursive, read_optional,
+    read_string, read_u64, remove_tree, write_file, write_pid, Hierarchy, PARENT,
 };
 use crate::error::{Error, ErrorKind, Result};
 use std::collections::BTreeMap;
@@ -16,8 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The controllers a container's cgroup is made of, when mounted.
-pub(crate) const CONTROLLERS: [&str; 6] =
-    ["memory", "cpu", "cpuacct", "pids", "devices", "freezer"];
+pub(crate) const CONTROLLERS: [&str; 6] = ["memory", "cpu", "cpuacct", "pids", "devices", "freezer"];
 
 /// One interface file to write at creation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,18 +29,8 @@ pub(crate) struct LimitWrite {
     pub optional: bool,
 }
 
-fn lw(
-    controller: &'static str,
-    file: &'static str,
-    value: impl ToString,
-    optional: bool,
-) -> LimitWrite {
-    LimitWrite {
-        controller,
-        file,
-        value: value.to_string(),
-        optional,
-    }
+fn lw(controller: &'static str, file: &'static str, value: impl ToString, optional: bool) -> LimitWrite {
+    LimitWrite { controller, file, value: value.to_string(), optional }
 }
 
 /// The v1 files and values for `res`, in the order they must be written (the memory limit before
@@ -55,12 +44,7 @@ pub(crate) fn limit_writes(res: &Resources) -> Vec<LimitWrite> {
         w.push(lw("memory", "memory.memsw.limit_in_bytes", swap, true));
     }
     if res.memory_reservation > 0 {
-        w.push(lw(
-            "memory",
-            "memory.soft_limit_in_bytes",
-            res.memory_reservation,
-            false,
-        ));
+        w.push(lw("memory", "memory.soft_limit_in_bytes", res.memory_reservation, false));
     }
     if let Some(shares) = res.effective_cpu_shares() {
         w.push(lw("cpu", "cpu.shares", shares, false));
@@ -70,12 +54,7 @@ pub(crate) fn limit_writes(res: &Resources) -> Vec<LimitWrite> {
         w.push(lw("cpu", "cpu.cfs_period_us", period, false));
     }
     if quota != 0 {
-        w.push(lw(
-            "cpu",
-            "cpu.cfs_quota_us",
-            if quota < 0 { -1 } else { quota },
-            false,
-        ));
+        w.push(lw("cpu", "cpu.cfs_quota_us", if quota < 0 { -1 } else { quota }, false));
     }
     if let Some(n) = res.effective_pids_limit() {
         w.push(lw("pids", "pids.max", n, false));
@@ -105,14 +84,10 @@ impl V1 {
                 "the devices cgroup controller is not mounted: the device allow-list cannot be enforced",
             ));
         }
-        let dirs: BTreeMap<&'static str, PathBuf> = CONTROLLERS
-            .iter()
-            .filter_map(|&c| Some((c, h.v1_mount(c)?.join(PARENT).join(id))))
-            .collect();
+        let dirs: BTreeMap<&'static str, PathBuf> =
+            CONTROLLERS.iter().filter_map(|&c| Some((c, h.v1_mount(c)?.join(PARENT).join(id)))).collect();
         if dirs.is_empty() {
-            return Err(Error::unsupported(
-                "none of the cgroup v1 controllers we use is mounted",
-            ));
+            return Err(Error::unsupported("none of the cgroup v1 controllers we use is mounted"));
         }
         let cg = V1 { dirs };
         let mut created = Vec::new();
@@ -125,12 +100,7 @@ impl V1 {
         Ok(cg)
     }
 
-    fn populate(
-        &self,
-        writes: &[LimitWrite],
-        policy: &DevicePolicy,
-        created: &mut Vec<PathBuf>,
-    ) -> Result<()> {
+    fn populate(&self, writes: &[LimitWrite], policy: &DevicePolicy, created: &mut Vec<PathBuf>) -> Result<()> {
         for dir in self.dirs() {
             if let Some(parent) = dir.parent() {
                 mkdir_parent(parent)?;
@@ -212,10 +182,7 @@ impl V1 {
         })?;
         if !frozen {
             let _ = write_file(&state, "THAWED");
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("timed out freezing {}", state.display()),
-            ));
+            return Err(Error::new(ErrorKind::Io, format!("timed out freezing {}", state.display())));
         }
         Ok(())
     }
@@ -227,10 +194,7 @@ impl V1 {
             Ok(read_string(&state)?.trim() == "THAWED")
         })?;
         if !thawed {
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("timed out thawing {}", state.display()),
-            ));
+            return Err(Error::new(ErrorKind::Io, format!("timed out thawing {}", state.display())));
         }
         Ok(())
     }
@@ -258,11 +222,7 @@ impl V1 {
             let u = &mut s.cpu_stats.cpu_usage;
             u.total_usage = read_u64(&d.join("cpuacct.usage"))?.unwrap_or(0);
             if let Some(text) = read_optional(&d.join("cpuacct.usage_percpu"))? {
-                u.percpu_usage = Some(
-                    text.split_whitespace()
-                        .filter_map(|v| v.parse().ok())
-                        .collect(),
-                );
+                u.percpu_usage = Some(text.split_whitespace().filter_map(|v| v.parse().ok()).collect());
             }
             if let Some(text) = read_optional(&d.join("cpuacct.stat"))? {
                 let st = parse_keyed(&text);
@@ -298,10 +258,7 @@ impl V1 {
     }
 
     pub fn destroy(&self) -> Result<()> {
-        let state = self
-            .dir_of("freezer")
-            .map(|d| d.join("freezer.state"))
-            .filter(|p| p.exists());
+        let state = self.dir_of("freezer").map(|d| d.join("freezer.state")).filter(|p| p.exists());
         // Freeze so that nothing forks between listing and killing, kill, thaw so that the
         // killed (and formerly paused) tasks run to their death; until the cgroup is empty.
         let emptied = poll_until(Duration::from_secs(5), || {

@@ -10,8 +10,8 @@ use super::resources::Resources;
 use super::stats::Stats;
 use super::v1::LimitWrite;
 use super::{
-    kill_all, mkdir_new, mkdir_parent, parse_keyed, parse_limit, poll_until, procs_recursive,
-    read_optional, read_string, read_u64, remove_tree, write_file, write_pid, Hierarchy, PARENT,
+    kill_all, mkdir_new, mkdir_parent, parse_keyed, parse_limit, poll_until, procs_recursive, read_optional,
+    read_string, read_u64, remove_tree, write_file, write_pid, Hierarchy, PARENT,
 };
 use crate::error::{Error, ErrorKind, Result};
 use std::path::{Path, PathBuf};
@@ -20,18 +20,8 @@ use std::time::Duration;
 /// The controllers enabled for container cgroups when available.
 const WANTED: [&str; 3] = ["cpu", "memory", "pids"];
 
-fn lw(
-    controller: &'static str,
-    file: &'static str,
-    value: impl ToString,
-    optional: bool,
-) -> LimitWrite {
-    LimitWrite {
-        controller,
-        file,
-        value: value.to_string(),
-        optional,
-    }
+fn lw(controller: &'static str, file: &'static str, value: impl ToString, optional: bool) -> LimitWrite {
+    LimitWrite { controller, file, value: value.to_string(), optional }
 }
 
 /// cgroup v1 `cpu.shares` [2, 262144] (default 1024) → v2 `cpu.weight` [1, 10000] (default 100),
@@ -62,12 +52,7 @@ pub(crate) fn limit_writes(res: &Resources) -> Vec<LimitWrite> {
     }
     match res.effective_memory_swap() {
         Some(-1) => w.push(lw("memory", "memory.swap.max", "max", true)),
-        Some(swap) => w.push(lw(
-            "memory",
-            "memory.swap.max",
-            (swap - res.memory).max(0),
-            true,
-        )),
+        Some(swap) => w.push(lw("memory", "memory.swap.max", (swap - res.memory).max(0), true)),
         None => {}
     }
     if res.memory_reservation > 0 {
@@ -78,16 +63,8 @@ pub(crate) fn limit_writes(res: &Resources) -> Vec<LimitWrite> {
     }
     let (quota, period) = res.effective_cfs();
     if quota != 0 || period != 0 {
-        let q = if quota > 0 {
-            quota.to_string()
-        } else {
-            "max".to_string()
-        };
-        let p = if period > 0 {
-            period
-        } else {
-            super::resources::NANO_CPUS_PERIOD
-        };
+        let q = if quota > 0 { quota.to_string() } else { "max".to_string() };
+        let p = if period > 0 { period } else { super::resources::NANO_CPUS_PERIOD };
         w.push(lw("cpu", "cpu.max", format!("{q} {p}"), false));
     }
     if let Some(n) = res.effective_pids_limit() {
@@ -102,8 +79,7 @@ pub(crate) struct V2 {
 }
 
 fn root_of(h: &Hierarchy) -> Result<&Path> {
-    h.cgroup2_mount()
-        .ok_or_else(|| Error::unsupported("no cgroup2 file system is mounted"))
+    h.cgroup2_mount().ok_or_else(|| Error::unsupported("no cgroup2 file system is mounted"))
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -146,11 +122,7 @@ impl V2 {
                 required.push(w.controller);
             }
         }
-        let enable: Vec<&str> = WANTED
-            .iter()
-            .copied()
-            .filter(|c| available.iter().any(|a| a == c))
-            .collect();
+        let enable: Vec<&str> = WANTED.iter().copied().filter(|c| available.iter().any(|a| a == c)).collect();
         enable_controllers(root, &enable, &required)?;
         let parent = root.join(PARENT);
         mkdir_parent(&parent)?;
@@ -200,32 +172,23 @@ impl V2 {
     }
 
     fn events(&self) -> Result<std::collections::BTreeMap<String, u64>> {
-        Ok(read_optional(&self.dir.join("cgroup.events"))?
-            .map(|t| parse_keyed(&t))
-            .unwrap_or_default())
+        Ok(read_optional(&self.dir.join("cgroup.events"))?.map(|t| parse_keyed(&t)).unwrap_or_default())
     }
 
     fn set_frozen(&self, frozen: bool) -> Result<()> {
         let control = self.dir.join("cgroup.freeze");
         if !control.exists() && self.dir.exists() {
-            return Err(Error::unsupported(
-                "this kernel has no cgroup v2 freezer (cgroup.freeze)",
-            ));
+            return Err(Error::unsupported("this kernel has no cgroup v2 freezer (cgroup.freeze)"));
         }
         write_file(&control, if frozen { "1" } else { "0" })?;
         let want = u64::from(frozen);
-        let done = poll_until(Duration::from_secs(5), || {
-            Ok(self.events()?.get("frozen").copied() == Some(want))
-        })?;
+        let done = poll_until(Duration::from_secs(5), || Ok(self.events()?.get("frozen").copied() == Some(want)))?;
         if !done {
             if frozen {
                 let _ = write_file(&control, "0");
             }
             let what = if frozen { "freezing" } else { "thawing" };
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("timed out {what} {}", self.dir.display()),
-            ));
+            return Err(Error::new(ErrorKind::Io, format!("timed out {what} {}", self.dir.display())));
         }
         Ok(())
     }

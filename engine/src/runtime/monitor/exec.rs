@@ -38,8 +38,8 @@ fn run(state_dir: &Path, exec_id: &str) -> Result<i32, String> {
         std::fs::read(name).map_err(|e| format!("read {}: {e}", name.display()))
     };
     let spec: Spec = serde_json::from_slice(&read_json(&state_dir.join("spec.json"))?).map_err(|e| e.to_string())?;
-    let exec: ExecSpec =
-        serde_json::from_slice(&read_json(&state_dir.join("exec").join(format!("{exec_id}.json")))?).map_err(|e| e.to_string())?;
+    let exec: ExecSpec = serde_json::from_slice(&read_json(&state_dir.join("exec").join(format!("{exec_id}.json")))?)
+        .map_err(|e| e.to_string())?;
     let state = State::load(state_dir).map_err(|e| format!("read container state: {e}"))?;
     if state.pid <= 0 {
         return Err(format!("container {} is not running", spec.id));
@@ -76,8 +76,12 @@ fn run(state_dir: &Path, exec_id: &str) -> Result<i32, String> {
         ("mnt", libc::CLONE_NEWNS),
     ] {
         let p = format!("/proc/{}/ns/{name}", state.pid);
-        let fd = rustix::fs::open(p.as_str(), rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
-            .map_err(|e| format!("open {p}: {e}"))?;
+        let fd = rustix::fs::open(
+            p.as_str(),
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|e| format!("open {p}: {e}"))?;
         ns.push((fd, flag));
     }
     let cgroup = Cgroup::open(&spec.id).map_err(|e| e.to_string())?;
@@ -209,7 +213,11 @@ fn relay(output: OwnedFd, errors: Option<OwnedFd>, input: OwnedFd, tty: bool) {
     while out_open || err_open {
         let mut fds = [
             libc::pollfd { fd: if out_open { output.as_raw_fd() } else { -1 }, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: if err_open { errors.as_ref().map_or(-1, |e| e.as_raw_fd()) } else { -1 }, events: libc::POLLIN, revents: 0 },
+            libc::pollfd {
+                fd: if err_open { errors.as_ref().map_or(-1, |e| e.as_raw_fd()) } else { -1 },
+                events: libc::POLLIN,
+                revents: 0,
+            },
             libc::pollfd { fd: if in_open { 0 } else { -1 }, events: libc::POLLIN, revents: 0 },
         ];
         // SAFETY: a valid pollfd array.

@@ -16,10 +16,7 @@ pub struct JsonLog {
 
 impl JsonLog {
     pub fn open(path: &std::path::Path) -> std::io::Result<JsonLog> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
         let offset = file.metadata()?.len();
         Ok(JsonLog { file, offset, partial: [Vec::new(), Vec::new()] })
     }
@@ -64,7 +61,11 @@ impl JsonLog {
         let mut line = Vec::with_capacity(text.len() + 80);
         line.extend_from_slice(b"{\"log\":");
         json_string(&mut line, &String::from_utf8_lossy(text));
-        line.extend_from_slice(if stream == 2 { b",\"stream\":\"stderr\",\"time\":\"" } else { b",\"stream\":\"stdout\",\"time\":\"" });
+        line.extend_from_slice(if stream == 2 {
+            b",\"stream\":\"stderr\",\"time\":\""
+        } else {
+            b",\"stream\":\"stdout\",\"time\":\""
+        });
         line.extend_from_slice(crate::types::rfc3339_nanos(std::time::SystemTime::now()).as_bytes());
         line.extend_from_slice(b"\"}\n");
         self.file.write_all(&line)?;

@@ -252,7 +252,10 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
     let seccomp = match &spec.process.seccomp {
         Some(p) => {
             let bytes = std::fs::read(p).map_err(|e| (format!("read seccomp program: {e}"), 125))?;
-            Some(crate::runtime::seccomp::Program::from_bytes(&bytes).map_err(|e| (format!("seccomp program: {e}"), 125))?)
+            Some(
+                crate::runtime::seccomp::Program::from_bytes(&bytes)
+                    .map_err(|e| (format!("seccomp program: {e}"), 125))?,
+            )
         }
         None => None,
     };
@@ -279,8 +282,12 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
             let (r, w) = pipe().map_err(io_err("stdin pipe"))?;
             (r, Some(w))
         } else {
-            let null = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
-                .map_err(|e| (format!("open /dev/null: {e}"), 125))?;
+            let null = rustix::fs::open(
+                "/dev/null",
+                rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .map_err(|e| (format!("open /dev/null: {e}"), 125))?;
             (null, None)
         };
         (Stdio::Pipes { stdin: in_r, stdout: out_w, stderr: err_w }, Some(out_r), Some(err_r), in_w, None)

@@ -117,7 +117,10 @@ impl<'a> Supervisor<'a> {
             fds.push(pfd(self.sigfd.as_raw_fd(), libc::POLLIN));
             fds.push(pfd(self.listener.as_raw_fd(), libc::POLLIN));
             fds.push(pfd(if stdout_open { run.stdout.as_raw_fd() } else { -1 }, libc::POLLIN));
-            fds.push(pfd(if stderr_open { run.stderr.as_ref().map_or(-1, |f| f.as_raw_fd()) } else { -1 }, libc::POLLIN));
+            fds.push(pfd(
+                if stderr_open { run.stderr.as_ref().map_or(-1, |f| f.as_raw_fd()) } else { -1 },
+                libc::POLLIN,
+            ));
             let stdin_fd = run.stdin.as_ref().map_or(-1, |f| f.as_raw_fd());
             fds.push(pfd(if stdin_backlog.is_empty() { -1 } else { stdin_fd }, libc::POLLOUT));
             let base = fds.len();
@@ -202,7 +205,11 @@ impl<'a> Supervisor<'a> {
         let deadline = Instant::now() + Duration::from_millis(500);
         while (stdout_open || stderr_open) && Instant::now() < deadline {
             let mut fds = [
-                libc::pollfd { fd: if stdout_open { run.stdout.as_raw_fd() } else { -1 }, events: libc::POLLIN, revents: 0 },
+                libc::pollfd {
+                    fd: if stdout_open { run.stdout.as_raw_fd() } else { -1 },
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
                 libc::pollfd {
                     fd: if stderr_open { run.stderr.as_ref().map_or(-1, |f| f.as_raw_fd()) } else { -1 },
                     events: libc::POLLIN,
