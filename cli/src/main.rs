@@ -129,6 +129,7 @@ impl Failure {
 pub type CmdResult = Result<(), Failure>;
 
 fn main() -> ExitCode {
+    engine::trace::point("dock: main");
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

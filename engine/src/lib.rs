@@ -14,6 +14,7 @@ pub mod runtime;
 pub mod safefs;
 pub mod store;
 pub mod system;
+pub mod trace;
 pub mod types;
 pub mod volume;
 

@@ -13,6 +13,7 @@ use serde_json::Value;
 use std::path::Path;
 
 pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -> Result<ContainerCreateResponse> {
+    crate::trace::point("create: begin");
     let name = name.filter(|n| !n.is_empty()).map(names::validate).transpose()?;
     if req.config.image.is_empty() {
         return Err(Error::invalid("no image specified: config.Image is empty"));
@@ -37,7 +38,7 @@ pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -
     let result = (|| {
         let staging = store.staging()?;
         let dir = staging.path().join("container");
-        for d in ["upper", "work", "rootfs", "exec"] {
+        for d in ["upper", "work", "rootfs"] {
             std::fs::create_dir_all(dir.join(d)).ctx(format_args!("create {d}"))?;
         }
         let (mounts, anonymous) = realize_mounts(store, &requested, &config)?;
@@ -75,6 +76,7 @@ pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -
         return Err(e);
     }
     drop(claim);
+    crate::trace::point("create: done");
     Ok(ContainerCreateResponse { id, warnings: vec![] })
 }
 

@@ -127,7 +127,7 @@ pub fn start(
     if opts.console_size.is_some() {
         spec.process.console_size = opts.console_size;
     }
-    // The seccomp program the container runs under applies to its execs too.
+    // (The exec monitor applies the container's own seccomp program, from its spec.json.)
     spec.process.seccomp =
         if spec.privileged { None } else { c.dir.join("seccomp.bpf").exists().then(|| c.dir.join("seccomp.bpf")) };
     crate::safefs::write_replace(&dir.join(format!("{exec_id}.json")), &serde_json::to_vec(&spec).expect("exec json"))?;

@@ -34,45 +34,61 @@ pub fn remove(store: &Store, name: &str, force: bool, volumes: bool) -> Result<(
     }
 }
 
-/// Called by the monitor of an `--rm` container after its last exit.
-pub fn remove_after_exit(state_dir: &Path) -> Result<()> {
+/// Called by the monitor of an `--rm` container after its last exit. The container is gone when
+/// this returns; its files are in the returned trash directory, for the caller to delete once it
+/// has let go of everything else (the deletion is off the path of whoever waits for the removal).
+pub fn remove_after_exit(state_dir: &Path) -> Result<Option<std::path::PathBuf>> {
     let root = state_dir
         .parent()
         .and_then(Path::parent)
         .ok_or_else(|| Error::internal("container directory outside a state root"))?;
+    crate::trace::point("rm: after exit");
     let store = Store::open(root)?;
+    crate::trace::point("rm: store open");
     let id = state_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     match Container::load(&store, &id)? {
-        Some(c) => destroy(&store, &c, true),
-        None => Ok(()),
+        Some(c) => detach(&store, &c, true),
+        None => Ok(None),
     }
 }
 
 fn destroy(store: &Store, c: &Container, volumes: bool) -> Result<()> {
+    if let Some(trash) = detach(store, c, volumes)? {
+        crate::store::remove_tree(&trash).ctx(format_args!("remove {}", trash.display()))?;
+    }
+    Ok(())
+}
+
+/// Remove the container from view (cgroups, name, directory renamed to trash, anonymous
+/// volumes); returns the trash directory to delete.
+fn detach(store: &Store, c: &Container, volumes: bool) -> Result<Option<std::path::PathBuf>> {
+    crate::trace::point("rm: begin");
     if let Ok(cg) = crate::runtime::cgroups::Cgroup::open(&c.id) {
         let _ = cg.destroy();
     }
+    crate::trace::point("rm: cgroup checked");
     let trash = store.tmp_dir().join(format!("trash-{}", crate::digest::random_hex(8)));
     {
         let lock = store.lock()?;
         match std::fs::rename(&c.dir, &trash) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(format_args!("remove container {}", c.id), e)),
         }
+        crate::trace::point("rm: renamed");
         super::names::release(store, &c.name, &c.id)?;
         // Layers only this container kept (its image was removed with -f) go now.
         if store.image(&c.image).ok().flatten().is_none() {
             crate::image::remove::gc_layers(store, &lock, &super::pinned_layers(store)?)?;
         }
     }
-    crate::store::remove_tree(&trash).ctx(format_args!("remove {}", trash.display()))?;
+    crate::trace::point("rm: unlocked");
     if volumes {
         for v in &c.anonymous_volumes {
             let _ = crate::volume::remove(store, v, false);
         }
     }
-    Ok(())
+    Ok(Some(trash))
 }
 
 /// Remove every stopped container.

@@ -40,10 +40,16 @@ pub fn start(store: &Store, name: &str, hold_for_attach: bool) -> Result<Monitor
     if c.is_running() {
         return Err(Error::not_modified(format!("container {} is already started", c.id)));
     }
+    let primer = crate::runtime::cgroups::prime_migration();
     let spec = build_spec(store, &c)?;
     crate::safefs::write_replace(&c.dir.join("spec.json"), &serde_json::to_vec(&spec).expect("spec json"))?;
     let handle = MonitorHandle::open(&c.dir)?;
+    crate::trace::point("start: spec written");
     let report = crate::runtime::launch::start(&c.dir, hold_for_attach)?;
+    if let Some(t) = primer {
+        let _ = t.join();
+    }
+    crate::trace::point("start: monitor reported");
     match report.error {
         None => Ok(handle),
         Some(msg) => {
@@ -84,14 +90,7 @@ pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {
         h.cap_drop.as_deref().unwrap_or(&[]),
         h.privileged,
     )?;
-    let seccomp = if unconfined {
-        None
-    } else {
-        let prog = crate::runtime::seccomp::build(caps)?;
-        let p = c.dir.join("seccomp.bpf");
-        crate::safefs::write_replace(&p, &prog.to_bytes())?;
-        Some(p)
-    };
+    let seccomp = if unconfined { None } else { Some(seccomp_program(store, caps)?) };
     let host_net = h.network_mode == "host";
     let mut mounts = Vec::new();
     for m in mount_order(&c.mounts) {
@@ -161,6 +160,19 @@ pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {
         auto_remove: h.auto_remove,
         etc_files: ["hostname", "hosts", "resolv.conf"].iter().map(|f| (c.dir.join(f), format!("/etc/{f}"))).collect(),
     })
+}
+
+/// The compiled filter for a capability set, written once per set and shared by every container
+/// (`<root>/seccomp/<caps>.bpf`): it only depends on the capabilities.
+fn seccomp_program(store: &Store, caps: crate::runtime::caps::CapSet) -> Result<PathBuf> {
+    let dir = store.root().join("seccomp");
+    let p = dir.join(format!("{:016x}.bpf", caps.0));
+    if !p.exists() {
+        use crate::error::IoContext;
+        std::fs::create_dir_all(&dir).ctx("create the seccomp directory")?;
+        crate::safefs::write_replace(&p, &crate::runtime::seccomp::build(caps)?.to_bytes())?;
+    }
+    Ok(p)
 }
 
 /// `/sys/devices/system/cpu/cpu*/thermal_throttle` (masked by Docker since GHSA-6fw5-f8r9-fgfm).

@@ -41,7 +41,9 @@ pub struct InitError {
 
 pub struct Init<'a> {
     pub spec: &'a Spec,
-    pub cgroup_binds: Vec<(std::path::PathBuf, String)>,
+    /// The monitor writes the container's cgroup directories here (`<host dir>\t<name>` lines) once
+    /// it has created them, then closes it.
+    pub cgroup_paths: Option<OwnedFd>,
     pub seccomp: Option<super::seccomp::Program>,
     pub gate: Option<Gate>,
 }
@@ -57,7 +59,20 @@ impl Init<'_> {
         }
         let mut ex = Executor::new();
         let mut console: Option<(OwnedFd, OwnedFd)> = None;
-        for step in plan(self.spec, &self.cgroup_binds) {
+        crate::trace::point("init: begin");
+        let mut steps = plan(self.spec);
+        let mut i = 0;
+        while i < steps.len() {
+            if steps[i] == super::mounts::Step::CgroupMounts {
+                let binds = match read_cgroup_paths(self.cgroup_paths.as_ref()) {
+                    Ok(b) => b,
+                    Err(e) => return fail("wait for the container's cgroups", e),
+                };
+                steps.splice(i..=i, super::mounts::cgroup_steps(&binds));
+                continue;
+            }
+            let step = steps[i].clone();
+            i += 1;
             if step == super::mounts::Step::PivotRoot {
                 // The pty must come from the container's own devpts (visible inside as /dev/pts/N),
                 // so it is opened between mounting /dev/pts and leaving the host's view.
@@ -72,6 +87,7 @@ impl Init<'_> {
                 return fail("prepare the root filesystem", e);
             }
         }
+        crate::trace::point("init: mounted");
         if let Err(e) = self.identity() {
             return fail("set hostname", e);
         }
@@ -150,6 +166,7 @@ pub fn start_process(
     if let Err(e) = super::caps::apply(super::caps::CapSet(p.capabilities)) {
         return fail("apply capabilities", Error::io("capabilities", e));
     }
+    crate::trace::point("init: at the gate");
     if let Some(g) = gate {
         let mut b = [0u8; 1];
         // SAFETY: one-byte write to the report pipe we were given.
@@ -159,6 +176,30 @@ pub fn start_process(
         }
     }
     exec(&exe, &p.args, &env)
+}
+
+/// The cgroup directories the monitor sends once they exist (EOF without any: no cgroup mounts).
+fn read_cgroup_paths(fd: Option<&OwnedFd>) -> Result<Vec<(std::path::PathBuf, String)>> {
+    let Some(fd) = fd else { return Ok(vec![]) };
+    let mut text = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match rustix::io::read(fd, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => text.extend_from_slice(&buf[..n]),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(Error::io("read cgroup paths", e)),
+        }
+    }
+    let text = String::from_utf8_lossy(&text);
+    if !text.ends_with("end\n") {
+        return Err(Error::internal("the monitor could not create the cgroups"));
+    }
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(p, n)| (std::path::PathBuf::from(p), n.to_string()))
+        .collect())
 }
 
 /// Every fd above 2 is closed at exec: nothing of the monitor's leaks into the container

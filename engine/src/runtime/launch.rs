@@ -80,7 +80,7 @@ pub fn start(state_dir: &Path, wait_attach: bool) -> Result<StartReport> {
 /// Connect to the monitor and send `req`. `None` when there is no live monitor to talk to.
 pub fn connect(state_dir: &Path, req: &Request) -> Result<Option<UnixStream>> {
     let sock = super::monitor::socket_path(state_dir);
-    let mut s = match UnixStream::connect(&sock) {
+    let mut s = match super::monitor::with_socket_addr(state_dir, |addr| UnixStream::connect(addr)) {
         Ok(s) => s,
         Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
             return Ok(None)

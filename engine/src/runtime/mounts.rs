@@ -92,6 +92,9 @@ pub enum Step {
     SetReadOnly {
         path: String,
     },
+    /// The container's own cgroups under /sys/fs/cgroup: expanded by [`cgroup_steps`] once the
+    /// monitor has created them (it does so while the init mounts the rest).
+    CgroupMounts,
 }
 
 const NOSUID: u32 = 0x2; // MOUNT_ATTR_NOSUID
@@ -100,14 +103,40 @@ const NOEXEC: u32 = 0x8; // MOUNT_ATTR_NOEXEC
 const RDONLY: u32 = 0x1; // MOUNT_ATTR_RDONLY
 const STRICTATIME: u32 = 0x20; // MOUNT_ATTR_STRICTATIME
 
+/// The cgroup mounts: `binds` are (host cgroup dir, name under /sys/fs/cgroup) pairs of the
+/// container's own cgroups, shown read-only inside (a tmpfs holding one bind per hierarchy; a
+/// name of `""` binds the directory over /sys/fs/cgroup itself, for cgroup v2).
+pub fn cgroup_steps(binds: &[(PathBuf, String)]) -> Vec<Step> {
+    let mut s = Vec::new();
+    if binds.is_empty() {
+        return s;
+    }
+    s.push(Step::Fs {
+        fstype: "tmpfs",
+        dest: "/sys/fs/cgroup".into(),
+        options: opts(&[("mode", "755")]),
+        attrs: NOSUID | NOEXEC | NODEV,
+        create: false,
+    });
+    for (host, sub) in binds {
+        s.push(Step::Bind {
+            source: host.clone(),
+            dest: format!("/sys/fs/cgroup/{sub}"),
+            readonly: true,
+            create: Create::Dir,
+            attrs: NOSUID | NOEXEC | NODEV,
+        });
+    }
+    s.push(Step::SetReadOnly { path: "/sys/fs/cgroup".into() });
+    s
+}
+
 fn opts(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// The plan for `spec`: Docker's default mounts, then the user's, then the /etc files, pivot, masks.
-/// `cgroup_binds` are (host cgroup dir, path under /sys/fs/cgroup) pairs of this container's own
-/// cgroups, shown read-only inside.
-pub fn plan(spec: &Spec, cgroup_binds: &[(PathBuf, String)]) -> Vec<Step> {
+pub fn plan(spec: &Spec) -> Vec<Step> {
     let r = &spec.rootfs;
     let mut s = vec![
         Step::MakeRootPrivate,
@@ -178,25 +207,7 @@ pub fn plan(spec: &Spec, cgroup_binds: &[(PathBuf, String)]) -> Vec<Step> {
         attrs: NOSUID | NOEXEC | NODEV | sys_ro,
         create: true,
     });
-    if !cgroup_binds.is_empty() {
-        s.push(Step::Fs {
-            fstype: "tmpfs",
-            dest: "/sys/fs/cgroup".into(),
-            options: opts(&[("mode", "755")]),
-            attrs: NOSUID | NOEXEC | NODEV,
-            create: false,
-        });
-        for (host, sub) in cgroup_binds {
-            s.push(Step::Bind {
-                source: host.clone(),
-                dest: format!("/sys/fs/cgroup/{sub}"),
-                readonly: true,
-                create: Create::Dir,
-                attrs: NOSUID | NOEXEC | NODEV,
-            });
-        }
-        s.push(Step::SetReadOnly { path: "/sys/fs/cgroup".into() });
-    }
+    s.push(Step::CgroupMounts);
     for m in &spec.mounts {
         let mut attrs = 0;
         if m.nosuid {
@@ -261,11 +272,13 @@ pub fn plan(spec: &Spec, cgroup_binds: &[(PathBuf, String)]) -> Vec<Step> {
 pub struct Executor {
     /// The merged root before the pivot; `/` after.
     root: Option<RootDir>,
+    /// The container's /dev/null, checked once, for the masks.
+    null: Option<OwnedFd>,
 }
 
 impl Executor {
     pub fn new() -> Executor {
-        Executor { root: None }
+        Executor { root: None, null: None }
     }
 
     fn root(&self) -> Result<&RootDir> {
@@ -422,8 +435,19 @@ impl Executor {
                         .ctx("fsmount tmpfs")?;
                     attach(&mnt, target.as_fd()).ctx(format_args!("mask {path}"))
                 } else {
-                    let null = self.dev_null()?;
-                    attach(&null, target.as_fd()).ctx(format_args!("mask {path}"))
+                    if self.null.is_none() {
+                        self.null = Some(self.dev_null()?);
+                    }
+                    let null = self.null.as_ref().expect("checked above");
+                    let clone = open_tree(
+                        null,
+                        "",
+                        OpenTreeFlags::OPEN_TREE_CLONE
+                            | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                            | OpenTreeFlags::AT_EMPTY_PATH,
+                    )
+                    .ctx("clone /dev/null")?;
+                    attach(&clone, target.as_fd()).ctx(format_args!("mask {path}"))
                 }
             }
             Step::ReadOnly { path } => {
@@ -453,6 +477,7 @@ impl Executor {
                     .ctx(format_args!("open {path}"))?;
                 mount_setattr(fd.as_fd(), RDONLY, false).ctx(format_args!("make {path} read-only"))
             }
+            Step::CgroupMounts => Err(Error::internal("cgroup mounts must be expanded by cgroup_steps")),
             Step::RootReadOnly => {
                 let root = rustix::fs::open("/", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
                     .ctx("open /")?;
@@ -485,7 +510,7 @@ impl Executor {
         }
     }
 
-    /// A clone of the container's own /dev/null, checked to be the real char device 1:3.
+    /// The container's own /dev/null, checked to be the real char device 1:3.
     fn dev_null(&self) -> Result<OwnedFd> {
         let root = self.root()?;
         let fd = root
@@ -593,7 +618,7 @@ mod tests {
 
     #[test]
     fn plan_orders_steps_like_docker() {
-        let steps = plan(&spec(), &[]);
+        let steps = plan(&spec());
         let pos = |f: &dyn Fn(&Step) -> bool| steps.iter().position(f).unwrap();
         let pivot = pos(&|s| *s == Step::PivotRoot);
         assert!(pos(&|s| matches!(s, Step::Overlay { .. })) < pos(&|s| matches!(s, Step::Fs { fstype: "proc", .. })));
@@ -619,7 +644,7 @@ mod tests {
     fn privileged_skips_masks() {
         let mut s = spec();
         s.privileged = true;
-        let steps = plan(&s, &[]);
+        let steps = plan(&s);
         assert!(!steps.iter().any(|s| matches!(s, Step::Mask { .. } | Step::ReadOnly { .. })));
     }
 }

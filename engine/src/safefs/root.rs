@@ -5,7 +5,7 @@ use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// A directory that acts as `/` for every path resolved through it.
 ///
@@ -55,39 +55,28 @@ impl RootDir {
     }
 
     /// Create `rel` and its missing parents (mode `mode`) inside the root; return a handle on it.
+    /// Only missing levels cost anything: the deepest existing parent is found first.
     pub fn mkdir_all(&self, rel: &Path, mode: u32) -> Result<OwnedFd> {
         match self.open_dir(rel) {
             Ok(fd) => return Ok(fd),
             Err(Errno::NOENT) => {}
             Err(e) => return Err(Error::io(format_args!("open directory /{}", rel.display()), e)),
         }
-        let mut cur = self.open_dir(Path::new("")).ctx("open root")?;
-        let mut so_far = PathBuf::new();
-        for c in rel.components() {
-            let Component::Normal(name) = c else { continue };
-            so_far.push(name);
-            match self.open_dir(&so_far) {
-                Ok(fd) => {
-                    cur = fd;
-                    continue;
-                }
-                Err(Errno::NOENT) => {}
-                Err(e) => return Err(Error::io(format_args!("open directory /{}", so_far.display()), e)),
-            }
-            match rustix::fs::mkdirat(&cur, name, Mode::from_raw_mode(mode)) {
-                Ok(()) | Err(Errno::EXIST) => {}
-                Err(e) => return Err(Error::io(format_args!("mkdir /{}", so_far.display()), e)),
-            }
-            cur = self.open_dir(&so_far).map_err(|e| match e {
-                // mkdirat said EEXIST but it still does not resolve: a dangling symlink.
-                Errno::NOENT => Error::invalid(format!(
-                    "cannot create directory /{}: it is a dangling symbolic link",
-                    so_far.display()
-                )),
-                e => Error::io(format_args!("open directory /{}", so_far.display()), e),
-            })?;
+        let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
+            return Err(Error::io(format_args!("open directory /{}", rel.display()), Errno::NOENT));
+        };
+        let parent_fd = self.mkdir_all(parent, mode)?;
+        match rustix::fs::mkdirat(&parent_fd, name, Mode::from_raw_mode(mode)) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(Error::io(format_args!("mkdir /{}", rel.display()), e)),
         }
-        Ok(cur)
+        self.open_dir(rel).map_err(|e| match e {
+            // mkdirat said EEXIST but it still does not resolve: a dangling symlink.
+            Errno::NOENT => {
+                Error::invalid(format!("cannot create directory /{}: it is a dangling symbolic link", rel.display()))
+            }
+            e => Error::io(format_args!("open directory /{}", rel.display()), e),
+        })
     }
 
     /// The directory that holds `rel` (created if `create`) and `rel`'s last component.

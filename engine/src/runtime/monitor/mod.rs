@@ -94,6 +94,7 @@ impl Run {
     /// Let the init exec; Err if the exec itself failed (it exited with 126/127).
     pub(crate) fn release(&mut self) -> std::result::Result<(), (String, i32)> {
         let Some(go) = self.go.take() else { return Ok(()) };
+        crate::trace::point("monitor: release");
         let _ = rustix::io::write(&go, b"g");
         drop(go);
         let msg = read_all(&self.report);
@@ -124,6 +125,7 @@ fn read_all(fd: &OwnedFd) -> Vec<u8> {
 }
 
 fn run(state_dir: &Path, wait_attach: bool) -> Result<()> {
+    crate::trace::point("monitor: main");
     let spec: Spec = serde_json::from_slice(&std::fs::read(state_dir.join("spec.json")).ctx("read spec.json")?)
         .map_err(|e| Error::internal(format!("spec.json: {e}")))?;
     daemonize()?;
@@ -166,6 +168,7 @@ fn run(state_dir: &Path, wait_attach: bool) -> Result<()> {
                     }
                     continue;
                 }
+                trim_resident();
                 let code = sup.supervise(run);
                 if !sup.restart_wanted(code) {
                     break;
@@ -191,12 +194,21 @@ fn run(state_dir: &Path, wait_attach: bool) -> Result<()> {
             }
         }
     }
+    crate::trace::point("monitor: shutdown");
     sup.shutdown();
     if spec.auto_remove {
-        let _ = crate::container::remove::remove_after_exit(state_dir);
+        if let Ok(Some(trash)) = crate::container::remove::remove_after_exit(state_dir) {
+            // Removed (from every listing, its name free): whoever waits for that may go on
+            // while the files are deleted.
+            drop(lock);
+            crate::trace::point("monitor: removed");
+            let _ = crate::store::remove_tree(&trash);
+            return Ok(());
+        }
     }
     // The kernel releases the lock as the process exits (after its memory is gone), so whoever
     // waits on the lock never sees this process still alive afterwards.
+    crate::trace::point("monitor: exit");
     std::mem::forget(lock);
     Ok(())
 }
@@ -236,19 +248,8 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
 /// Start one run: cgroup, stdio, clone into new namespaces, wait until exec succeeded.
 /// Err = (message, exit code for the state: 127 not found, 126 not executable, else 125/128).
 fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
-    let fail = |e: Error| (e.message().to_string(), 125);
-    let cgroup = match &spec.cgroup {
-        Some(res) => {
-            let mut res = res.clone();
-            res.privileged = spec.privileged;
-            // A cgroup left by a monitor that was killed is ours to replace.
-            if let Ok(old) = Cgroup::open(&spec.id) {
-                let _ = old.destroy();
-            }
-            Cgroup::create(&spec.id, &res).map_err(fail)?
-        }
-        None => return Err(("no cgroup in spec".into(), 125)),
-    };
+    crate::trace::point("monitor: start");
+    let Some(resources) = &spec.cgroup else { return Err(("no cgroup in spec".into(), 125)) };
     let seccomp = match &spec.process.seccomp {
         Some(p) => {
             let bytes = std::fs::read(p).map_err(|e| (format!("read seccomp program: {e}"), 125))?;
@@ -259,11 +260,10 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
         }
         None => None,
     };
-    let mut init = Init { spec, cgroup_binds: cgroup_binds(&cgroup), seccomp, gate: None };
     let p = &spec.process;
-
     let io_err = |what: &'static str| move |e: Error| (format!("{what}: {e}"), 125);
-    let (sync_r, sync_w) = pipe().map_err(io_err("sync pipe"))?;
+    let (cgroups_r, cgroups_w) = pipe().map_err(io_err("cgroup pipe"))?;
+    let mut init = Init { spec, cgroup_paths: Some(cgroups_r), seccomp, gate: None };
     let (report_r, report_w) = pipe().map_err(io_err("report pipe"))?;
     let (go_r, go_w) = pipe().map_err(io_err("gate pipe"))?;
     let (child_stdio, stdout, stderr, stdin, console) = if p.tty {
@@ -310,42 +310,65 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
     // fork (copy-on-write) but puts the child in new namespaces.
     let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) } as i32;
     if pid < 0 {
-        let _ = cgroup.destroy();
         return Err((format!("clone: {}", std::io::Error::last_os_error()), 125));
     }
     if pid == 0 {
-        drop(sync_w);
         drop(report_r);
         drop(go_w);
+        drop(cgroups_w);
         init.gate = Some(super::init::Gate { ready: report_w.as_raw_fd(), go: go_r });
         drop(console);
         drop(stdout);
         drop(stderr);
         drop(stdin);
-        child(&init, child_stdio, sync_r, report_w);
+        child(&init, child_stdio, report_w);
     }
-    drop(sync_r);
     drop(report_w);
     drop(go_r);
     drop(child_stdio);
+    init.cgroup_paths = None;
 
-    let abort = |msg: String, code: i32| {
-        // SAFETY: kill + reap our own child.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-            libc::waitpid(pid, std::ptr::null_mut(), 0);
+    // The init mounts the root filesystem meanwhile (on the other core): creating the cgroup and
+    // joining it (a v1 join waits for an RCU grace period) overlap with that. The init needs the
+    // cgroup directories only for /sys/fs/cgroup, and the cgroup itself only at exec.
+    crate::trace::point("monitor: cloned");
+    let joined = (|| -> Result<Cgroup> {
+        let mut res = resources.clone();
+        res.privileged = spec.privileged;
+        // A cgroup left by a monitor that was killed is ours to replace.
+        if let Ok(old) = Cgroup::open(&spec.id) {
+            let _ = old.destroy();
         }
-        let _ = cgroup.destroy();
-        Err((msg, code))
+        let cgroup = Cgroup::create(&spec.id, &res)?;
+        if let Err(e) = cgroup.add_process(pid) {
+            let _ = cgroup.destroy();
+            return Err(e.context("join the cgroup"));
+        }
+        Ok(cgroup)
+    })();
+    let cgroup = match joined {
+        Ok(cg) => {
+            let mut lines = String::new();
+            for (dir, name) in cgroup_binds(&cg) {
+                lines.push_str(&format!("{}\t{name}\n", dir.display()));
+            }
+            lines.push_str("end\n");
+            let _ = rustix::io::write(&cgroups_w, lines.as_bytes());
+            drop(cgroups_w);
+            cg
+        }
+        Err(e) => {
+            drop(cgroups_w);
+            // SAFETY: kill + reap our own child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+            return Err((e.message().to_string(), 125));
+        }
     };
-    if let Err(e) = cgroup.add_process(pid) {
-        return abort(format!("join cgroup: {e}"), 125);
-    }
-    if rustix::io::write(&sync_w, b"g").is_err() {
-        return abort("the container's init died before it started".into(), 125);
-    }
-    drop(sync_w);
     // `R` = the init reached the gate before execve; anything else is its error report.
+    crate::trace::point("monitor: joined cgroup");
     let mut first = [0u8; 1];
     let got = loop {
         match rustix::io::read(&report_r, &mut first) {
@@ -373,7 +396,15 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
                 }
                 (m, None, input, Some(master))
             }
-            _ => return abort("did not receive the container's pty".into(), 125),
+            _ => {
+                // SAFETY: kill + reap our own child.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                    libc::waitpid(pid, std::ptr::null_mut(), 0);
+                }
+                let _ = cgroup.destroy();
+                return Err(("did not receive the container's pty".into(), 125));
+            }
         },
         None => (stdout.expect("stdout pipe"), stderr, stdin, None),
     };
@@ -383,8 +414,9 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
     Ok(Run { pid, cgroup, stdout, stderr, stdin, tty_master, go: Some(go_w), report: report_r })
 }
 
-/// The child side of clone: never returns.
-fn child(init: &Init, stdio: Stdio, sync_r: OwnedFd, report_w: OwnedFd) -> ! {
+/// The child side of clone: never returns. If the monitor dies first, PDEATHSIG ends it (and
+/// the gate before exec never opens).
+fn child(init: &Init, stdio: Stdio, report_w: OwnedFd) -> ! {
     // SAFETY: async-signal-safe calls only, in a fresh single-threaded child.
     unsafe {
         // Die with the monitor: an orphaned container would have nobody to record its exit.
@@ -397,12 +429,6 @@ fn child(init: &Init, stdio: Stdio, sync_r: OwnedFd, report_w: OwnedFd) -> ! {
             libc::signal(sig, libc::SIG_DFL);
         }
     }
-    let mut b = [0u8; 1];
-    if !matches!(rustix::io::read(&sync_r, &mut b), Ok(1)) {
-        // SAFETY: exit without running the monitor's destructors.
-        unsafe { libc::_exit(1) };
-    }
-    drop(sync_r);
     let e = init.run(stdio);
     let mut line = serde_json::to_vec(&StartReport { error: Some(e.message), exit_code: Some(e.code), pid: None })
         .unwrap_or_default();
@@ -445,7 +471,43 @@ fn cgroup_binds(cg: &Cgroup) -> Vec<(PathBuf, String)> {
     out
 }
 
-/// Paths of a container's state directory that the monitor and the engine both use.
+/// From here on the monitor only waits in `poll` and copies bytes: give back the pages that
+/// starting the container touched (the code pages of our own executable are dropped from our
+/// page tables — they stay in the page cache, shared — and free heap goes back to the kernel), so
+/// each idle monitor keeps only what its loop uses. Only executable mappings: read-only data may
+/// hold relocated pointers (RELRO), which refaulting from the file would undo.
+fn trim_resident() {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return };
+    let exe = std::fs::read_link("/proc/self/exe").map(|p| p.display().to_string()).unwrap_or_default();
+    for line in maps.lines() {
+        let mut f = line.split_whitespace();
+        let (Some(range), Some(perms)) = (f.next(), f.next()) else { continue };
+        let path = f.nth(3).unwrap_or("");
+        if path != exe || !perms.contains('x') || perms.contains('w') {
+            continue;
+        }
+        let Some((a, b)) = range.split_once('-') else { continue };
+        let (Ok(start), Ok(end)) = (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16)) else { continue };
+        // SAFETY: read-only private file mappings refault from the file on the next access.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
+    // SAFETY: glibc's malloc_trim only returns free memory.
+    unsafe { libc::malloc_trim(0) };
+}
+
+/// The monitor's socket of a container's state directory.
 pub fn socket_path(state_dir: &Path) -> PathBuf {
     state_dir.join("monitor.sock")
+}
+
+/// Run `f` with a short path that names the monitor socket of `state_dir`: socket addresses are
+/// limited to 108 bytes, state roots are not, so the path goes through an fd of the directory
+/// (`/proc/self/fd/N/monitor.sock`).
+pub fn with_socket_addr<T>(state_dir: &Path, f: impl FnOnce(&Path) -> std::io::Result<T>) -> std::io::Result<T> {
+    let dir = rustix::fs::open(
+        state_dir,
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    f(Path::new(&format!("/proc/self/fd/{}/monitor.sock", dir.as_raw_fd())))
 }

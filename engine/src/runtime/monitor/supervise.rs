@@ -74,7 +74,7 @@ impl<'a> Supervisor<'a> {
         // The socket is created 0600 (umask), never wider for an instant.
         // SAFETY: umask is process-wide and we are single-threaded.
         let old = unsafe { libc::umask(0o177) };
-        let listener = UnixListener::bind(&sock);
+        let listener = super::with_socket_addr(&dir, |addr| UnixListener::bind(addr));
         // SAFETY: restoring the previous umask.
         unsafe { libc::umask(old) };
         let listener = listener.ctx("bind monitor.sock")?;
@@ -199,6 +199,7 @@ impl<'a> Supervisor<'a> {
                 status = reap(run.pid);
             }
         }
+        crate::trace::point("monitor: exited");
         let code = status.unwrap_or(128);
         // The init is gone; the kernel kills the rest of its pid namespace. Collect the output
         // still in the pipes, but never wait long for a straggler holding one open.
@@ -232,6 +233,7 @@ impl<'a> Supervisor<'a> {
         let _ = self.log.flush_partial();
         let oom = run.cgroup.oom_killed().unwrap_or(false);
         let _ = run.cgroup.destroy();
+        crate::trace::point("monitor: cgroup destroyed");
         self.state.status = Status::Exited;
         self.state.pid = 0;
         self.state.exit_code = code;

@@ -1,8 +1,10 @@
-//! Makes the `probe` binary a static executable with a plain `cargo build -p libdocker-probe`.
+//! Makes a package's binaries static executables with a plain `cargo build` (shared by the probe,
+//! which runs inside containers without their libraries, and by the monitor, which stays resident
+//! once per container and should map as little as possible).
 //!
 //! The usual way is `-C target-feature=+crt-static`, but cargo can only set rustflags for a whole
 //! build (and, without `--target`, for build scripts and proc-macros too), never for one package.
-//! So for the `probe` binary only (`rustc-link-arg-bins`), this script asks for what rustc itself
+//! So for the package's binaries only (`rustc-link-arg-bins`), this script asks for what rustc itself
 //! asks for under crt-static:
 //!
 //! * `-static-pie`: static start files (`rcrt1.o`), no program interpreter;
@@ -22,7 +24,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
-    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed={}", file!());
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     let features = env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
@@ -36,8 +38,9 @@ fn main() {
         let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if out.status.success() && !path.contains('/') {
             panic!(
-                "libdocker-probe is linked statically but `{cc} -print-file-name=libc.a` finds no \
-                 libc.a; install the static C library (Debian: apt-get install libc6-dev)"
+                "{} is linked statically but `{cc} -print-file-name=libc.a` finds no \
+                 libc.a; install the static C library (Debian: apt-get install libc6-dev)",
+                env::var("CARGO_PKG_NAME").unwrap_or_default()
             );
         }
     }
