@@ -1,7 +1,9 @@
-//! Shared pieces of the benchmark programs: timing, our binaries, fixtures, and a throwaway
-//! Docker daemon (Debian's docker.io) with its own data root, for side-by-side figures.
+//! Shared pieces of the benchmark programs: timing and our binaries. Fixtures and the throwaway
+//! Docker daemon come from the end-to-end test support crate (one copy of each).
 
-use std::path::{Path, PathBuf};
+pub use libdocker_e2e::{busybox_tar, Dockerd};
+
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -19,10 +21,6 @@ pub fn dock() -> PathBuf {
     let p = bin_dir().join("dock");
     assert!(p.exists(), "{} is missing: cargo build --release --workspace", p.display());
     p
-}
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repo root")
 }
 
 /// Time one run of `cmd`; panics with its stderr if it fails.
@@ -60,86 +58,4 @@ pub fn sh(script: &str) {
     assert!(st.success(), "sh -c {script:?} failed");
 }
 
-/// The busybox root filesystem tar (tests/fixtures), built once.
-pub fn busybox_tar(dir: &Path) -> PathBuf {
-    let out = dir.join("busybox.tar");
-    if !out.exists() {
-        let st = Command::new("sh")
-            .arg(repo_root().join("tests/fixtures/busybox-rootfs.sh"))
-            .arg(&out)
-            .stderr(Stdio::null())
-            .status()
-            .expect("busybox-rootfs.sh");
-        assert!(st.success(), "building the busybox fixture failed (apt-get install busybox-static)");
-    }
-    out
-}
 
-/// A Docker 20.10 daemon of our own, when `dockerd` is installed (Debian's docker.io).
-pub struct Dockerd {
-    dir: PathBuf,
-    pub host: String,
-    pid: i32,
-}
-
-impl Dockerd {
-    pub fn start(dir: &Path) -> Option<Dockerd> {
-        if Command::new("dockerd").arg("--version").output().is_err() {
-            return None;
-        }
-        std::fs::create_dir_all(dir).ok()?;
-        let sock = dir.join("docker.sock");
-        let pidfile = dir.join("dockerd.pid");
-        let log = std::fs::File::create(dir.join("dockerd.log")).ok()?;
-        let child = Command::new("dockerd")
-            .arg("--data-root")
-            .arg(dir.join("data"))
-            .arg("--exec-root")
-            .arg(dir.join("exec"))
-            .arg("--pidfile")
-            .arg(&pidfile)
-            .arg("-H")
-            .arg(format!("unix://{}", sock.display()))
-            .args(["--bridge", "none", "--iptables=false", "--ip-masq=false"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .ok()?;
-        let d = Dockerd { dir: dir.to_path_buf(), host: format!("unix://{}", sock.display()), pid: child.id() as i32 };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if d.docker().arg("info").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success()) {
-                return Some(d);
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        eprintln!("dockerd did not come up; see {}", d.dir.join("dockerd.log").display());
-        None
-    }
-
-    /// A `docker` CLI command bound to this daemon.
-    pub fn docker(&self) -> Command {
-        let mut c = Command::new("docker");
-        c.env("DOCKER_HOST", &self.host).env("DOCKER_BUILDKIT", "0");
-        c
-    }
-}
-
-impl Drop for Dockerd {
-    fn drop(&mut self) {
-        // SAFETY: signalling the daemon we started, by its pid.
-        unsafe { libc::kill(self.pid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline && Path::new(&format!("/proc/{}", self.pid)).exists() {
-            let mut st = 0;
-            // SAFETY: reaping our own child.
-            unsafe { libc::waitpid(self.pid, &mut st, libc::WNOHANG) };
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("sh")
-            .arg("-c")
-            .arg(format!("grep -o ' {}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l", self.dir.display()))
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}

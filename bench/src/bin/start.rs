@@ -33,7 +33,7 @@ fn main() {
     let work = PathBuf::from("/var/tmp/libdocker-bench-start");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    let tar = busybox_tar(&work);
+    let tar = busybox_tar().to_path_buf();
     let rootfs = work.join("rootfs");
     std::fs::create_dir_all(&rootfs).unwrap();
     sh(&format!("tar -xf {} -C {}", tar.display(), rootfs.display()));

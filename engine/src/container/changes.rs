@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub fn changes(store: &Store, name: &str) -> Result<Vec<ChangeItem>> {
     let c = super::load(store, name)?;
     let upper = c.dir.join("upper");
-    let lowers: Vec<PathBuf> = c.layers.iter().rev().map(|l| store.layer_diff(l)).collect();
+    let lowers: Vec<PathBuf> = c.lower_layers().iter().map(|l| store.layers_dir().join(l)).collect();
     let mut out = Vec::new();
     walk(&upper, Path::new(""), &lowers, &mut out);
     out.sort_by(|a, b| a.path.cmp(&b.path));

@@ -97,8 +97,46 @@ impl Container {
         }
     }
 
+    /// The read-only layers under the container's upper directory, top first, relative to the
+    /// store's layers directory: the image's init layer (the mount targets /etc/hostname,
+    /// /etc/hosts, /etc/resolv.conf — kept out of `diff` and `commit`, as Docker's init layer
+    /// does), then the image's layers.
+    pub fn lower_layers(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = self.layers.last().map(|top| PathBuf::from(top.hex()).join(INIT_DIR)).into_iter().collect();
+        v.extend(self.layers.iter().rev().map(|l| PathBuf::from(l.hex()).join("diff")));
+        v
+    }
+
     pub fn log_path(&self) -> PathBuf {
         self.dir.join(format!("{}-json.log", self.id))
+    }
+}
+
+/// The init layer's directory inside the image's top layer directory.
+pub const INIT_DIR: &str = "init";
+
+/// Create the init layer of an image (once; shared by all its containers): the files the runtime
+/// bind-mounts over (/etc/hostname, /etc/hosts, /etc/resolv.conf), so that no container's upper
+/// directory gets them. (Not /proc, /sys or /dev: an image whose /proc is a symlink must still be
+/// refused, not papered over.)
+pub fn ensure_init_layer(store: &Store, top: &Digest) -> Result<()> {
+    let dest = store.layer_dir(top).join(INIT_DIR);
+    if dest.exists() {
+        return Ok(());
+    }
+    let staging = store.staging()?;
+    let init = staging.path().join(INIT_DIR);
+    for d in ["etc"] {
+        std::fs::create_dir_all(init.join(d)).ctx("create the init layer")?;
+    }
+    for f in ["etc/hostname", "etc/hosts", "etc/resolv.conf"] {
+        std::fs::write(init.join(f), b"").ctx("create the init layer")?;
+    }
+    match std::fs::rename(&init, &dest) {
+        Ok(()) => Ok(()),
+        // Made by another container's create meanwhile: the same content.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EEXIST) | Some(libc::ENOTEMPTY)) => Ok(()),
+        Err(e) => Err(Error::io("publish the init layer", e)),
     }
 }
 

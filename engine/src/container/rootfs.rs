@@ -23,7 +23,7 @@ pub fn with_rootfs<T: Send>(store: &Store, c: &Container, f: impl FnOnce(&RootDi
         }
         return f(&root);
     }
-    let lower: Vec<PathBuf> = c.layers.iter().rev().map(|l| PathBuf::from(l.hex()).join("diff")).collect();
+    let lower = c.lower_layers();
     in_private_mount(
         Step::Overlay {
             target: c.dir.join("rootfs"),
@@ -45,7 +45,7 @@ pub fn with_image_view<T: Send>(
     // The upper directory as the top lower layer: its whiteouts hide what they hide, and a
     // running container's overlay is left alone (only upper/work directories are exclusive).
     let mut lower: Vec<PathBuf> = vec![c.dir.join("upper")];
-    lower.extend(c.layers.iter().rev().map(|l| store.layer_diff(l)));
+    lower.extend(c.lower_layers().iter().map(|l| store.layers_dir().join(l)));
     if lower.len() == 1 {
         return f(&RootDir::open(&lower[0])?);
     }

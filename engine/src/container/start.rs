@@ -119,7 +119,7 @@ pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {
         state_dir: c.dir.clone(),
         rootfs: Rootfs {
             layers_dir: store.layers_dir(),
-            lower: c.layers.iter().rev().map(|l| PathBuf::from(l.hex()).join("diff")).collect(),
+            lower: c.lower_layers(),
             upper: c.dir.join("upper"),
             work: c.dir.join("work"),
             target: c.dir.join("rootfs"),

@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// `target/debug` (or `target/release`): where cargo put `dock`, the monitor and the probe.
 pub fn bin_dir() -> PathBuf {
@@ -173,13 +174,13 @@ impl Env {
     /// still be deleting its files for a few milliseconds after the removal was reported: what
     /// goes away within a short grace period is not a leak.
     pub fn leaks(&self) -> Vec<String> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let deadline = Instant::now() + Duration::from_secs(3);
         loop {
             let found = self.leaks_now();
-            if found.is_empty() || std::time::Instant::now() >= deadline {
+            if found.is_empty() || Instant::now() >= deadline {
                 return found;
             }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -312,4 +313,74 @@ pub fn run_measuring_rss(
     }
     use std::os::unix::process::ExitStatusExt;
     (std::process::ExitStatus::from_raw(status), ru.ru_maxrss, err)
+}
+
+/// A Docker 20.10 daemon of our own, when `dockerd` is installed (Debian's docker.io).
+pub struct Dockerd {
+    dir: PathBuf,
+    pub host: String,
+    pid: i32,
+}
+
+impl Dockerd {
+    pub fn start(dir: &Path) -> Option<Dockerd> {
+        // (Debian's docker.io: dockerd 20.10 with its own containerd and runc.)
+        if Command::new("dockerd").arg("--version").output().is_err() {
+            return None;
+        }
+        std::fs::create_dir_all(dir).ok()?;
+        let sock = dir.join("docker.sock");
+        let pidfile = dir.join("dockerd.pid");
+        let log = std::fs::File::create(dir.join("dockerd.log")).ok()?;
+        let child = Command::new("dockerd")
+            .arg("--data-root")
+            .arg(dir.join("data"))
+            .arg("--exec-root")
+            .arg(dir.join("exec"))
+            .arg("--pidfile")
+            .arg(&pidfile)
+            .arg("-H")
+            .arg(format!("unix://{}", sock.display()))
+            .args(["--bridge", "none", "--iptables=false", "--ip-masq=false"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .ok()?;
+        let d = Dockerd { dir: dir.to_path_buf(), host: format!("unix://{}", sock.display()), pid: child.id() as i32 };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if d.docker().arg("info").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success()) {
+                return Some(d);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        eprintln!("dockerd did not come up; see {}", d.dir.join("dockerd.log").display());
+        None
+    }
+
+    /// A `docker` CLI command bound to this daemon.
+    pub fn docker(&self) -> Command {
+        let mut c = Command::new("docker");
+        c.env("DOCKER_HOST", &self.host).env("DOCKER_BUILDKIT", "0");
+        c
+    }
+}
+
+impl Drop for Dockerd {
+    fn drop(&mut self) {
+        // SAFETY: signalling the daemon we started, by its pid.
+        unsafe { libc::kill(self.pid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline && Path::new(&format!("/proc/{}", self.pid)).exists() {
+            let mut st = 0;
+            // SAFETY: reaping our own child.
+            unsafe { libc::waitpid(self.pid, &mut st, libc::WNOHANG) };
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!("grep -o ' {}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l", self.dir.display()))
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
