@@ -57,5 +57,3 @@ pub fn sh(script: &str) {
     let st = Command::new("sh").arg("-c").arg(script).status().expect("sh");
     assert!(st.success(), "sh -c {script:?} failed");
 }
-
-

@@ -398,6 +398,10 @@ fn start_attached(engine: &Engine, id: &str, f: &CreateFlags) -> Result<i64, Fai
     };
     let stdin: Option<Box<dyn Read + Send>> = if stdin_wanted { Some(Box::new(std::io::stdin())) } else { None };
     let raw = if f.tty && stdin_wanted && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
+    // Without a tty, signals sent to `dock` go to the container (docker's --sig-proxy).
+    if !f.tty {
+        proxy_signals(engine.root(), id);
+    }
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
     let attached = engine.container_start_attached(id, &opts, stdin, &mut |stream, data| {
@@ -415,6 +419,36 @@ fn start_attached(engine: &Engine, id: &str, f: &CreateFlags) -> Result<i64, Fai
             Err(e) => Err(Failure::new(125, e.message().to_string())),
         },
     }
+}
+
+/// Forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 received by this process to the
+/// container, from a thread that waits for them (they are blocked everywhere else).
+fn proxy_signals(root: &Path, id: &str) {
+    const SIGNALS: [libc::c_int; 6] =
+        [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2];
+    // SAFETY: building a signal set and blocking it in this (main) thread; threads spawned later
+    // inherit the mask, so only the proxy thread receives these signals.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in SIGNALS {
+            libc::sigaddset(&mut set, s);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    };
+    let (root, id) = (root.to_path_buf(), id.to_string());
+    let _ = std::thread::Builder::new().name("sig-proxy".into()).spawn(move || {
+        let Ok(engine) = Engine::open(&OpenOptions { root: Some(root) }) else { return };
+        loop {
+            let mut sig: libc::c_int = 0;
+            // SAFETY: waiting on the set built above.
+            if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
+                return;
+            }
+            let _ = engine.container_kill(&id, Some(&sig.to_string()));
+        }
+    });
 }
 
 /// The terminal in raw mode while a `-it` container is attached; restored on drop.

@@ -18,7 +18,8 @@ pub fn document(store: &Store, c: &Container) -> ContainerInspect {
     let zero = crate::runtime::state::ZERO_TIME;
     let or_zero = |t: &str| if t.is_empty() { zero.to_string() } else { t.to_string() };
     let mut data = BTreeMap::new();
-    let lower: Vec<String> = c.lower_layers().iter().map(|l| store.layers_dir().join(l).display().to_string()).collect();
+    let lower: Vec<String> =
+        c.lower_layers().iter().map(|l| store.layers_dir().join(l).display().to_string()).collect();
     data.insert("LowerDir".to_string(), lower.join(":"));
     data.insert("UpperDir".to_string(), c.dir.join("upper").display().to_string());
     data.insert("WorkDir".to_string(), c.dir.join("work").display().to_string());

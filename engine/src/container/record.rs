@@ -102,7 +102,8 @@ impl Container {
     /// /etc/hosts, /etc/resolv.conf — kept out of `diff` and `commit`, as Docker's init layer
     /// does), then the image's layers.
     pub fn lower_layers(&self) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = self.layers.last().map(|top| PathBuf::from(top.hex()).join(INIT_DIR)).into_iter().collect();
+        let mut v: Vec<PathBuf> =
+            self.layers.last().map(|top| PathBuf::from(top.hex()).join(INIT_DIR)).into_iter().collect();
         v.extend(self.layers.iter().rev().map(|l| PathBuf::from(l.hex()).join("diff")));
         v
     }

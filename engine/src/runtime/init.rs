@@ -41,8 +41,9 @@ pub struct InitError {
 
 pub struct Init<'a> {
     pub spec: &'a Spec,
-    /// The monitor writes the container's cgroup directories here (`<host dir>\t<name>` lines) once
-    /// it has created them, then closes it.
+    /// The monitor writes the container's cgroups here once it has created them, then closes it:
+    /// `join\t<tasks file>` lines (v1: the init moves itself in), `bind\t<host dir>\t<name>` lines
+    /// (shown under /sys/fs/cgroup), `end`.
     pub cgroup_paths: Option<OwnedFd>,
     pub seccomp: Option<super::seccomp::Program>,
     pub gate: Option<Gate>,
@@ -178,7 +179,8 @@ pub fn start_process(
     exec(&exe, &p.args, &env)
 }
 
-/// The cgroup directories the monitor sends once they exist (EOF without any: no cgroup mounts).
+/// Wait for the container's cgroups (see [`Init::cgroup_paths`]), join them if asked, and return
+/// the directories to show under /sys/fs/cgroup.
 fn read_cgroup_paths(fd: Option<&OwnedFd>) -> Result<Vec<(std::path::PathBuf, String)>> {
     let Some(fd) = fd else { return Ok(vec![]) };
     let mut text = Vec::new();
@@ -195,11 +197,18 @@ fn read_cgroup_paths(fd: Option<&OwnedFd>) -> Result<Vec<(std::path::PathBuf, St
     if !text.ends_with("end\n") {
         return Err(Error::internal("the monitor could not create the cgroups"));
     }
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(p, n)| (std::path::PathBuf::from(p), n.to_string()))
-        .collect())
+    let mut join = Vec::new();
+    let mut binds = Vec::new();
+    for line in text.lines() {
+        let mut f = line.split('\t');
+        match (f.next(), f.next(), f.next()) {
+            (Some("join"), Some(p), None) => join.push(std::path::PathBuf::from(p)),
+            (Some("bind"), Some(p), Some(n)) => binds.push((std::path::PathBuf::from(p), n.to_string())),
+            _ => {}
+        }
+    }
+    super::cgroups::join_self(&join)?;
+    Ok(binds)
 }
 
 /// Every fd above 2 is closed at exec: nothing of the monitor's leaks into the container

@@ -126,13 +126,19 @@ fn skopeo_reads_our_archives() {
             c.arg("inspect").arg("--config").arg("--raw").arg(format!("{transport}:{}", archive.display()));
             c
         });
-        assert_eq!(libdocker_e2e::sha256(raw.trim_end().as_bytes()), id, "{transport}: the config is ours, byte for byte");
+        assert_eq!(
+            libdocker_e2e::sha256(raw.trim_end().as_bytes()),
+            id,
+            "{transport}: the config is ours, byte for byte"
+        );
     }
     // skopeo's own OCI archive of it loads back here.
     let oci = dir.path().join("oci.tar");
     ok({
         let mut c = Command::new("skopeo");
-        c.arg("copy").arg(format!("docker-archive:{}", archive.display())).arg(format!("oci-archive:{}:busybox:v2", oci.display()));
+        c.arg("copy")
+            .arg(format!("docker-archive:{}", archive.display()))
+            .arg(format!("oci-archive:{}:busybox:v2", oci.display()));
         c
     });
     let other = Env::new();

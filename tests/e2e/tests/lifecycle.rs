@@ -307,3 +307,50 @@ fn volumes_and_prune() {
     assert_eq!(env.ok(&["volume", "ls", "-q"]), "");
     env.finish();
 }
+
+#[test]
+fn attach_tty_follow_and_signal_proxy() {
+    let env = Env::new();
+    env.busybox();
+    // attach: the live output, then the exit code.
+    env.ok(&["run", "-d", "--name", "late", "busybox", "sh", "-c", "sleep 0.5; echo late; exit 4"]);
+    let out = env.dock(&["attach", "--no-stdin", "late"]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(4), "late\n".to_string()), "{}", stderr(&out));
+    // logs -f follows until the container stops; --since filters by time.
+    env.ok(&["run", "-d", "--name", "ticker", "busybox", "sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.2; done"]);
+    assert_eq!(env.ok(&["logs", "-f", "ticker"]), "1\n2\n3\n");
+    assert_eq!(env.ok(&["logs", "--since", "2100-01-01T00:00:00Z", "ticker"]), "");
+    assert_eq!(env.ok(&["logs", "--since", "10m", "ticker"]), "1\n2\n3\n");
+    // -t: the process has a terminal (from the container's own devpts), output comes through it.
+    let v: serde_json::Value =
+        serde_json::from_str(env.ok(&["run", "--rm", "-t", "busybox", "/usr/local/bin/probe", "report"]).trim())
+            .unwrap();
+    assert_eq!(v["tty"]["stdout"], true);
+    assert!(v["env"].as_array().unwrap().iter().any(|e| e == "TERM=xterm"));
+    let tty = env.ok(&["run", "--rm", "-t", "busybox", "tty"]);
+    assert!(tty.starts_with("/dev/pts/"), "{tty:?}");
+    // Signals sent to `dock run` reach the container (--sig-proxy).
+    let child = env
+        .cmd(&[
+            "run",
+            "--name",
+            "trap",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'echo got-term; exit 9' TERM; while :; do sleep 0.1; done",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("trap running", || {
+        env.dock(&["inspect", "trap"]).status.success() && env.inspect("trap")["State"]["Running"] == true
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: signalling the dock process we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!((out.status.code(), stdout(&out)), (Some(9), "got-term\n".to_string()));
+    env.ok(&["rm", "late", "ticker", "trap"]);
+    env.finish();
+}

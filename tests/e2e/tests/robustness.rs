@@ -53,23 +53,46 @@ fn cases(v: &str) -> Vec<(&'static str, Vec<u8>)> {
         ("S-prefix", TarBuilder::new().hardlink("grab", "../dest-evil/secret").finish()),
         ("H1 hardlink ../victim", TarBuilder::new().hardlink("dotdot", "../victim/hello").finish()),
         ("H2 hardlink absolute host", TarBuilder::new().hardlink("abs", &hello).finish()),
-        ("H3 hardlink dir + file", TarBuilder::new().hardlink("loophole-victim", v).file("loophole-victim/file", b"x").finish()),
+        (
+            "H3 hardlink dir + file",
+            TarBuilder::new().hardlink("loophole-victim", v).file("loophole-victim/file", b"x").finish(),
+        ),
         (
             "H4 hardlink dir + symlink",
-            TarBuilder::new().hardlink("loophole-victim", v).symlink("symlink", "loophole-victim/hello").file("symlink", b"x").finish(),
+            TarBuilder::new()
+                .hardlink("loophole-victim", v)
+                .symlink("symlink", "loophole-victim/hello")
+                .file("symlink", b"x")
+                .finish(),
         ),
-        ("Y1 symlink ../victim + file", TarBuilder::new().symlink("loophole-victim", "../victim").file("loophole-victim/file", b"x").finish()),
-        ("Y2 symlink abs host + file", TarBuilder::new().symlink("loophole-victim", v).file("loophole-victim/file", b"x").finish()),
-        ("Y3 symlink abs host + overwrite", TarBuilder::new().symlink("loophole-victim", v).file("loophole-victim/hello", b"x").finish()),
+        (
+            "Y1 symlink ../victim + file",
+            TarBuilder::new().symlink("loophole-victim", "../victim").file("loophole-victim/file", b"x").finish(),
+        ),
+        (
+            "Y2 symlink abs host + file",
+            TarBuilder::new().symlink("loophole-victim", v).file("loophole-victim/file", b"x").finish(),
+        ),
+        (
+            "Y3 symlink abs host + overwrite",
+            TarBuilder::new().symlink("loophole-victim", v).file("loophole-victim/hello", b"x").finish(),
+        ),
         (
             "Y4 symlink + hardlink through it",
             TarBuilder::new().symlink("loophole-victim", v).hardlink("hardlink", "loophole-victim/hello").finish(),
         ),
         (
             "Y5 symlink dir/loophole -> ../../victim",
-            TarBuilder::new().dir("dir").symlink("dir/loophole", "../../victim").file("dir/loophole/newdir/newfile", b"x").finish(),
+            TarBuilder::new()
+                .dir("dir")
+                .symlink("dir/loophole", "../../victim")
+                .file("dir/loophole/newdir/newfile", b"x")
+                .finish(),
         ),
-        ("Y6 symlink /../../../..host", TarBuilder::new().symlink("link", &format!("/../../../..{v}")).file("link/file", b"x").finish()),
+        (
+            "Y6 symlink /../../../..host",
+            TarBuilder::new().symlink("link", &format!("/../../../..{v}")).file("link/file", b"x").finish(),
+        ),
         (
             "2-hop",
             TarBuilder::new()
@@ -113,7 +136,8 @@ fn breakout_archives_are_contained_in_import_and_load() {
     // Nothing escaped into the state root either: only store directories, nothing staged.
     assert_eq!(std::fs::read_dir(env.path().join("tmp")).unwrap().count(), 0);
     // The absolute hardlink that Docker images contain must work (kaniko writes them).
-    let ok = TarBuilder::new().file("usr/bin/perlbug", b"perl").hardlink("usr/bin/perlthanks", "/usr/bin/perlbug").finish();
+    let ok =
+        TarBuilder::new().file("usr/bin/perlbug", b"perl").hardlink("usr/bin/perlthanks", "/usr/bin/perlbug").finish();
     let out = env.dock_stdin(&["import", "-", "links:1"], &ok);
     assert!(out.status.success(), "{}", stderr(&out));
     env.finish();
@@ -166,7 +190,11 @@ fn an_8_gib_zero_padded_tar_and_a_gzip_bomb_use_bounded_memory() {
     assert!(status.success(), "{err}");
     assert!(rss_kb < 256 * 1024, "peak RSS {rss_kb} kB");
     // The 2 GiB file is stored as a hole.
-    let layer = std::fs::read_dir(env.path().join("layers")).unwrap().flatten().find(|e| e.path().join("diff/zeros").exists()).unwrap();
+    let layer = std::fs::read_dir(env.path().join("layers"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().join("diff/zeros").exists())
+        .unwrap();
     let m = std::fs::metadata(layer.path().join("diff/zeros")).unwrap();
     assert_eq!(m.len(), 2 << 30);
     assert!(m.blocks() < 1024, "{} blocks", m.blocks());

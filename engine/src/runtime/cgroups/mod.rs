@@ -315,6 +315,18 @@ impl Cgroup {
         }
     }
 
+    /// How a single-threaded process joins this cgroup itself, quickly: on v1, writing `0` (the
+    /// calling thread) to each controller's `tasks` file moves one thread without taking the
+    /// global threadgroup lock whose writer waits for an RCU grace period — milliseconds saved
+    /// on every container start. The returned files are for [`join_self`]. On v2 there is no such
+    /// path: `None`, and the parent uses [`Cgroup::add_process`].
+    pub fn self_join_files(&self) -> Option<Vec<PathBuf>> {
+        match &self.imp {
+            Imp::V1(_) => Some(self.paths().into_iter().map(|d| d.join("tasks")).collect()),
+            Imp::V2(_) => None,
+        }
+    }
+
     /// Every process in the cgroup and its descendants, sorted (for `top`).
     pub fn pids(&self) -> Result<Vec<i32>> {
         match &self.imp {
@@ -588,4 +600,13 @@ pub fn prime_migration() -> Option<std::thread::JoinHandle<()>> {
             let _ = std::fs::write(own, tid.to_string());
         })
         .ok()
+}
+
+/// Move the calling thread (of a single-threaded process) into the cgroups whose `tasks` files
+/// [`Cgroup::self_join_files`] gave.
+pub fn join_self(tasks_files: &[PathBuf]) -> Result<()> {
+    for f in tasks_files {
+        std::fs::write(f, "0").map_err(|e| Error::io(format_args!("join {}", f.display()), e))?;
+    }
+    Ok(())
 }

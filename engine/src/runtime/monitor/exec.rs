@@ -85,7 +85,11 @@ fn run(state_dir: &Path, exec_id: &str) -> Result<i32, String> {
         ns.push((fd, flag));
     }
     let cgroup = Cgroup::open(&spec.id).map_err(|e| e.to_string())?;
-    cgroup.add_process(std::process::id() as i32).map_err(|e| format!("join the container's cgroup: {e}"))?;
+    let joined = match cgroup.self_join_files() {
+        Some(files) => crate::runtime::cgroups::join_self(&files),
+        None => cgroup.add_process(std::process::id() as i32),
+    };
+    joined.map_err(|e| format!("join the container's cgroup: {e}"))?;
     for (fd, flag) in &ns {
         // SAFETY: setns with an fd we opened.
         if unsafe { libc::setns(fd.as_raw_fd(), *flag) } != 0 {

@@ -340,17 +340,23 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
             let _ = old.destroy();
         }
         let cgroup = Cgroup::create(&spec.id, &res)?;
-        if let Err(e) = cgroup.add_process(pid) {
-            let _ = cgroup.destroy();
-            return Err(e.context("join the cgroup"));
+        // v1: the init joins by itself (fast, see Cgroup::self_join_files); v2: we move it.
+        if cgroup.self_join_files().is_none() {
+            if let Err(e) = cgroup.add_process(pid) {
+                let _ = cgroup.destroy();
+                return Err(e.context("join the cgroup"));
+            }
         }
         Ok(cgroup)
     })();
     let cgroup = match joined {
         Ok(cg) => {
             let mut lines = String::new();
+            for f in cg.self_join_files().unwrap_or_default() {
+                lines.push_str(&format!("join\t{}\n", f.display()));
+            }
             for (dir, name) in cgroup_binds(&cg) {
-                lines.push_str(&format!("{}\t{name}\n", dir.display()));
+                lines.push_str(&format!("bind\t{}\t{name}\n", dir.display()));
             }
             lines.push_str("end\n");
             let _ = rustix::io::write(&cgroups_w, lines.as_bytes());
