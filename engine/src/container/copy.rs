@@ -47,7 +47,9 @@ pub fn archive_get(store: &Store, name: &str, path: &str, out: &mut (dyn Write +
     let r = rel(path)?;
     super::rootfs::with_rootfs(store, &c, |root| {
         let (stat, _) = stat_in(root, &r, path)?;
-        archive::write_tree(root, &r, out, &WriteOptions::default())?;
+        // The root itself has no last component: then its contents, with names relative to it.
+        let top_name = r.file_name().map(OsString::from);
+        archive::write_tree(root, &r, out, &WriteOptions { top_name, ..Default::default() })?;
         Ok(stat)
     })
 }
