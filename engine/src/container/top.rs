@@ -15,7 +15,13 @@ pub fn top(store: &Store, name: &str, ps_args: &str) -> Result<TopResponse> {
     }
     let pids = Cgroup::open(&c.id)?.pids()?;
     let users = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let tick = rustix::param::clock_ticks_per_second() as u64;
+    // sysconf, not rustix's auxv reader: that one reads the vDSO's ELF header, which is not
+    // mapped under valgrind (C programs embedding the library run under it).
+    // SAFETY: sysconf only reads a constant of the C library.
+    let tick = match unsafe { libc::sysconf(libc::_SC_CLK_TCK) } {
+        t if t > 0 => t as u64,
+        _ => 100,
+    };
     let boot = boot_time();
     let mut processes = Vec::new();
     for pid in pids {
