@@ -112,9 +112,7 @@ pub(crate) fn opt_str<'a>(p: *const c_char, name: &str) -> Res<Option<&'a str>> 
     }
     // SAFETY: the caller passes a NUL-terminated string that outlives the call.
     let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
-    std::str::from_utf8(bytes)
-        .map(Some)
-        .map_err(|e| Fail::new(DOCKER_EUTF8, format!("{name} is not valid UTF-8: {e}")))
+    std::str::from_utf8(bytes).map(Some).map_err(|e| Fail::new(DOCKER_EUTF8, format!("{name} is not valid UTF-8: {e}")))
 }
 
 /// An optional non-empty string argument (NULL or "" → None).
@@ -126,7 +124,9 @@ pub(crate) fn opt_nonempty<'a>(p: *const c_char, name: &str) -> Res<Option<&'a s
 pub(crate) fn json_arg<T: DeserializeOwned + Default>(p: *const c_char, name: &str) -> Res<T> {
     match opt_str(p, name)?.map(str::trim) {
         None | Some("") | Some("null") => Ok(T::default()),
-        Some(s) => serde_json::from_str(s).map_err(|e| Fail::new(DOCKER_EINVALIDARGUMENT, format!("invalid JSON: {e}"))),
+        Some(s) => {
+            serde_json::from_str(s).map_err(|e| Fail::new(DOCKER_EINVALIDARGUMENT, format!("invalid JSON: {e}")))
+        }
     }
 }
 
@@ -298,13 +298,76 @@ pub extern "C" fn docker_code_name(code: docker_code) -> *const c_char {
     // The names are ASCII without NUL: keep static C copies.
     static NAMES: std::sync::OnceLock<Vec<(docker_code, CString)>> = std::sync::OnceLock::new();
     let names = NAMES.get_or_init(|| {
-        let mut v: Vec<(docker_code, CString)> = [DOCKER_OK, DOCKER_ENULL, DOCKER_EUTF8, DOCKER_EPANIC, DOCKER_ECANCELED]
-            .into_iter()
-            .chain(engine::ErrorKind::ALL.into_iter().map(engine::ErrorKind::code))
-            .map(|c| (c, CString::new(code_name(c)).expect("ASCII name")))
-            .collect();
+        let mut v: Vec<(docker_code, CString)> =
+            [DOCKER_OK, DOCKER_ENULL, DOCKER_EUTF8, DOCKER_EPANIC, DOCKER_ECANCELED]
+                .into_iter()
+                .chain(engine::ErrorKind::ALL.into_iter().map(engine::ErrorKind::code))
+                .map(|c| (c, CString::new(code_name(c)).expect("ASCII name")))
+                .collect();
         v.push((-1, CString::new("Unknown").expect("ASCII name")));
         v
     });
     names.iter().find(|(c, _)| *c == code).unwrap_or_else(|| names.last().expect("Unknown")).1.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(e: *mut docker_error) -> String {
+        // SAFETY: `e` is an error from `call`, freed just after.
+        let m = unsafe { CStr::from_ptr(docker_error_message(e)) }.to_str().unwrap().to_string();
+        unsafe { docker_error_free(e) };
+        m
+    }
+
+    #[test]
+    fn a_panic_stops_at_the_boundary() {
+        let mut err: *mut docker_error = std::ptr::null_mut();
+        let code = call(&mut err, || panic!("boom {}", 42));
+        assert_eq!(code, DOCKER_EPANIC);
+        // SAFETY: `err` was just written by `call`.
+        assert_eq!(unsafe { docker_error_code(err) }, DOCKER_EPANIC);
+        assert_eq!(message(err), "internal error (panic): boom 42");
+        // err may be NULL
+        assert_eq!(call(std::ptr::null_mut(), || panic!("boom")), DOCKER_EPANIC);
+    }
+
+    #[test]
+    fn engine_errors_keep_kind_and_message() {
+        let mut err: *mut docker_error = std::ptr::null_mut();
+        let code = call(&mut err, || Err(engine::Error::not_found("No such container: x").into()));
+        assert_eq!(code, DOCKER_ENOTFOUND);
+        assert_eq!(message(err), "No such container: x");
+    }
+
+    #[test]
+    fn success_leaves_err_alone() {
+        let sentinel = 0x10 as *mut docker_error;
+        let mut err = sentinel;
+        assert_eq!(call(&mut err, || Ok(())), DOCKER_OK);
+        assert_eq!(err, sentinel);
+    }
+
+    #[test]
+    fn messages_with_nul_stay_whole() {
+        let mut err: *mut docker_error = std::ptr::null_mut();
+        call(&mut err, || Err(Fail::new(DOCKER_EIO, "a\0b")));
+        assert_eq!(message(err), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn string_arguments() {
+        assert_eq!(str_arg(c"abc".as_ptr(), "x").unwrap(), "abc");
+        let e = str_arg(std::ptr::null(), "id").unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), (DOCKER_ENULL, "id is NULL"));
+        let e = str_arg(c"\xff".as_ptr(), "id").unwrap_err();
+        assert_eq!(e.code, DOCKER_EUTF8);
+        assert!(e.message.starts_with("id is not valid UTF-8"), "{}", e.message);
+        let d: engine::types::ImageListOptions = json_arg(std::ptr::null(), "o").unwrap();
+        assert_eq!(d, Default::default());
+        let e = json_arg::<engine::types::ImageListOptions>(c"{".as_ptr(), "o").unwrap_err();
+        assert_eq!(e.code, DOCKER_EINVALIDARGUMENT);
+        assert!(e.message.starts_with("invalid JSON: "), "{}", e.message);
+    }
 }
