@@ -46,6 +46,23 @@ fn installed() -> &'static Installed {
                 out.join(f).display()
             );
         }
+        // `cargo test` does not rebuild the cdylib/staticlib (nor other packages' binaries): refuse
+        // to test a stale build.
+        for (f, sources) in [
+            ("libdocker.so", ["ffi/src", "engine/src"]),
+            ("libdocker.a", ["ffi/src", "engine/src"]),
+            ("libdocker-monitor", ["monitor/src", "engine/src"]),
+            ("dock", ["cli/src", "engine/src"]),
+        ] {
+            let newest = sources.iter().filter_map(|d| newest_mtime(&repo_root().join(d))).max().expect("sources");
+            let built = std::fs::metadata(out.join(f)).and_then(|m| m.modified()).expect("mtime");
+            assert!(
+                built >= newest,
+                "{} is older than its sources: run `cargo build -p libdocker-ffi -p libdocker-monitor -p dock` \
+                 first (or scripts/test-c.sh)",
+                out.join(f).display()
+            );
+        }
         let work = out.join("c-tests");
         let _ = std::fs::remove_dir_all(&work);
         std::fs::create_dir_all(&work).expect("c-tests dir");
@@ -64,6 +81,16 @@ fn installed() -> &'static Installed {
         run(Command::new("sh").arg(repo_root().join("tests/fixtures/busybox-rootfs.sh")).arg(&busybox));
         Installed { work, prefix, busybox }
     })
+}
+
+/// The newest modification time of the files under `dir`.
+fn newest_mtime(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let m = if e.file_type().ok()?.is_dir() { newest_mtime(&e.path()) } else { e.metadata().ok()?.modified().ok() };
+        newest = newest.max(m);
+    }
+    newest
 }
 
 fn pkg_config(args: &[&str]) -> Vec<String> {
