@@ -212,6 +212,130 @@ void docker_error_free(docker_error *err);
 const char *docker_code_name(docker_code code);
 
 /**
+ * The library's version, `"MAJOR.MINOR.PATCH"`: equal to `DOCKER_VERSION_STRING` when the header
+ * and the library match. A static string: do not free it.
+ */
+const char *docker_version(void);
+
+/**
+ * Open a state root. `options_json` is the engine's open options, `{"Root": "/abs/path"}`; NULL,
+ * `""` or `"{}"` use `$LIBDOCKER_ROOT`, else `/var/lib/libdocker`. Every front end (the `dock`
+ * CLI, Python, Node, the HTTP server) opened on the same root sees the same images and containers.
+ * On success `*out` receives a handle to close with `docker_engine_close`.
+ */
+docker_code docker_engine_open(const char *options_json, docker_engine **out, docker_error **err);
+
+/**
+ * Close a handle from `docker_engine_open`. NULL is allowed. No call may be using the handle
+ * (from any thread) when it is closed, nor after. Containers keep running: they do not belong to
+ * the handle (or the process) that started them.
+ */
+void docker_engine_close(docker_engine *eng);
+
+/**
+ * `GET /version`: the engine's version document (`{"Version", "ApiVersion", "Os", …}`).
+ */
+docker_code docker_system_version(const docker_engine *eng, char **out_json, docker_error **err);
+
+/**
+ * `GET /info`: the system document (`{"Containers", "Images", "DockerRootDir", …}`).
+ */
+docker_code docker_system_info(const docker_engine *eng, char **out_json, docker_error **err);
+
+/**
+ * `POST /images/create?fromSrc=`: import a root filesystem tar (plain, gzip, bzip2, xz or zstd)
+ * from the file `path` as a new image, tagged `reference` (`"name[:tag]"`, NULL or `""` for
+ * none). On success `*out_id` receives the image id (`"sha256:…"`; free it with
+ * `docker_string_free`).
+ */
+docker_code docker_image_import(const docker_engine *eng,
+                                const char *path,
+                                const char *reference,
+                                char **out_id,
+                                docker_error **err);
+
+/**
+ * [`docker_image_import`] with every option of the Engine API: `options_json` is
+ * `{"Reference": "name:tag", "Changes": ["CMD [\"sh\"]", …], "Message": "…", "Platform": "linux/amd64"}`
+ * (NULL for none). Progress goes to `cb` as `DOCKER_STREAM_JSON` messages (`cb` may be NULL).
+ */
+docker_code docker_image_import_with_options(const docker_engine *eng,
+                                             const char *path,
+                                             const char *options_json,
+                                             docker_stream_cb cb,
+                                             void *user_data,
+                                             char **out_id,
+                                             docker_error **err);
+
+/**
+ * `GET /images/json`: `options_json` is `{"All": bool, "Filters": {"reference": ["busy*"], …},
+ * "Digests": bool}` (NULL for none). `*out_json` receives the array of image summaries
+ * (`[{"Id", "RepoTags", "Created", "Size", …}]`).
+ */
+docker_code docker_image_list(const docker_engine *eng,
+                              const char *options_json,
+                              char **out_json,
+                              docker_error **err);
+
+/**
+ * `GET /images/{name}/json`: `name` is a reference, an id or an id prefix. `*out_json` receives
+ * the image document (`{"Id", "RepoTags", "Config", "RootFS", …}`).
+ */
+docker_code docker_image_inspect(const docker_engine *eng,
+                                 const char *name,
+                                 char **out_json,
+                                 docker_error **err);
+
+/**
+ * `GET /images/{name}/history`: `*out_json` receives `[{"Id", "Created", "CreatedBy", …}]`.
+ */
+docker_code docker_image_history(const docker_engine *eng,
+                                 const char *name,
+                                 char **out_json,
+                                 docker_error **err);
+
+/**
+ * `POST /images/{name}/tag`: give the image `source` the reference `target` (`"repo[:tag]"`).
+ */
+docker_code docker_image_tag(const docker_engine *eng,
+                             const char *source,
+                             const char *target,
+                             docker_error **err);
+
+/**
+ * `DELETE /images/{name}`: `options_json` is `{"Force": bool, "NoPrune": bool}` (NULL for none).
+ * `*out_json` (`out_json` may be NULL) receives `[{"Untagged": …}, {"Deleted": …}]`. An image
+ * used by a container fails with `DOCKER_ECONFLICT` unless forced.
+ */
+docker_code docker_image_remove(const docker_engine *eng,
+                                const char *name,
+                                const char *options_json,
+                                char **out_json,
+                                docker_error **err);
+
+/**
+ * `GET /images/get`: write the `docker save` archive of the `count` images `names` (references or
+ * ids) to the file `path`, atomically (a failed save leaves no file behind).
+ */
+docker_code docker_image_save(const docker_engine *eng,
+                              const char *const *names,
+                              size_t count,
+                              const char *path,
+                              docker_error **err);
+
+/**
+ * `POST /images/load`: load a `docker save` or OCI layout archive (any compression) from the file
+ * `path`. Progress goes to `cb` as `DOCKER_STREAM_JSON` messages (`cb` may be NULL). `*out_json`
+ * (`out_json` may be NULL) receives `{"Tags": ["name:tag", …], "UntaggedIds": ["sha256:…", …]}`.
+ */
+docker_code docker_image_load(const docker_engine *eng,
+                              const char *path,
+                              docker_stream_cb cb,
+                              void *user_data,
+                              char **out_json,
+                              docker_error **err);
+
+/**
  * `POST /containers/create?name=`: `config_json` is the request body of the Engine API
  * (`{"Image": "busybox", "Cmd": ["echo", "hi"], "Env": […], "HostConfig": {…}, …}`); `name` may
  * be NULL or `""` for a generated name. On success `*out_id` receives the container's full id.
@@ -516,130 +640,6 @@ docker_code docker_exec_inspect(const docker_engine *eng,
                                 const char *exec_id,
                                 char **out_json,
                                 docker_error **err);
-
-/**
- * `POST /images/create?fromSrc=`: import a root filesystem tar (plain, gzip, bzip2, xz or zstd)
- * from the file `path` as a new image, tagged `reference` (`"name[:tag]"`, NULL or `""` for
- * none). On success `*out_id` receives the image id (`"sha256:…"`; free it with
- * `docker_string_free`).
- */
-docker_code docker_image_import(const docker_engine *eng,
-                                const char *path,
-                                const char *reference,
-                                char **out_id,
-                                docker_error **err);
-
-/**
- * [`docker_image_import`] with every option of the Engine API: `options_json` is
- * `{"Reference": "name:tag", "Changes": ["CMD [\"sh\"]", …], "Message": "…", "Platform": "linux/amd64"}`
- * (NULL for none). Progress goes to `cb` as `DOCKER_STREAM_JSON` messages (`cb` may be NULL).
- */
-docker_code docker_image_import_with_options(const docker_engine *eng,
-                                             const char *path,
-                                             const char *options_json,
-                                             docker_stream_cb cb,
-                                             void *user_data,
-                                             char **out_id,
-                                             docker_error **err);
-
-/**
- * `GET /images/json`: `options_json` is `{"All": bool, "Filters": {"reference": ["busy*"], …},
- * "Digests": bool}` (NULL for none). `*out_json` receives the array of image summaries
- * (`[{"Id", "RepoTags", "Created", "Size", …}]`).
- */
-docker_code docker_image_list(const docker_engine *eng,
-                              const char *options_json,
-                              char **out_json,
-                              docker_error **err);
-
-/**
- * `GET /images/{name}/json`: `name` is a reference, an id or an id prefix. `*out_json` receives
- * the image document (`{"Id", "RepoTags", "Config", "RootFS", …}`).
- */
-docker_code docker_image_inspect(const docker_engine *eng,
-                                 const char *name,
-                                 char **out_json,
-                                 docker_error **err);
-
-/**
- * `GET /images/{name}/history`: `*out_json` receives `[{"Id", "Created", "CreatedBy", …}]`.
- */
-docker_code docker_image_history(const docker_engine *eng,
-                                 const char *name,
-                                 char **out_json,
-                                 docker_error **err);
-
-/**
- * `POST /images/{name}/tag`: give the image `source` the reference `target` (`"repo[:tag]"`).
- */
-docker_code docker_image_tag(const docker_engine *eng,
-                             const char *source,
-                             const char *target,
-                             docker_error **err);
-
-/**
- * `DELETE /images/{name}`: `options_json` is `{"Force": bool, "NoPrune": bool}` (NULL for none).
- * `*out_json` (`out_json` may be NULL) receives `[{"Untagged": …}, {"Deleted": …}]`. An image
- * used by a container fails with `DOCKER_ECONFLICT` unless forced.
- */
-docker_code docker_image_remove(const docker_engine *eng,
-                                const char *name,
-                                const char *options_json,
-                                char **out_json,
-                                docker_error **err);
-
-/**
- * `GET /images/get`: write the `docker save` archive of the `count` images `names` (references or
- * ids) to the file `path`, atomically (a failed save leaves no file behind).
- */
-docker_code docker_image_save(const docker_engine *eng,
-                              const char *const *names,
-                              size_t count,
-                              const char *path,
-                              docker_error **err);
-
-/**
- * `POST /images/load`: load a `docker save` or OCI layout archive (any compression) from the file
- * `path`. Progress goes to `cb` as `DOCKER_STREAM_JSON` messages (`cb` may be NULL). `*out_json`
- * (`out_json` may be NULL) receives `{"Tags": ["name:tag", …], "UntaggedIds": ["sha256:…", …]}`.
- */
-docker_code docker_image_load(const docker_engine *eng,
-                              const char *path,
-                              docker_stream_cb cb,
-                              void *user_data,
-                              char **out_json,
-                              docker_error **err);
-
-/**
- * The library's version, `"MAJOR.MINOR.PATCH"`: equal to `DOCKER_VERSION_STRING` when the header
- * and the library match. A static string: do not free it.
- */
-const char *docker_version(void);
-
-/**
- * Open a state root. `options_json` is the engine's open options, `{"Root": "/abs/path"}`; NULL,
- * `""` or `"{}"` use `$LIBDOCKER_ROOT`, else `/var/lib/libdocker`. Every front end (the `dock`
- * CLI, Python, Node, the HTTP server) opened on the same root sees the same images and containers.
- * On success `*out` receives a handle to close with `docker_engine_close`.
- */
-docker_code docker_engine_open(const char *options_json, docker_engine **out, docker_error **err);
-
-/**
- * Close a handle from `docker_engine_open`. NULL is allowed. No call may be using the handle
- * (from any thread) when it is closed, nor after. Containers keep running: they do not belong to
- * the handle (or the process) that started them.
- */
-void docker_engine_close(docker_engine *eng);
-
-/**
- * `GET /version`: the engine's version document (`{"Version", "ApiVersion", "Os", …}`).
- */
-docker_code docker_system_version(const docker_engine *eng, char **out_json, docker_error **err);
-
-/**
- * `GET /info`: the system document (`{"Containers", "Images", "DockerRootDir", …}`).
- */
-docker_code docker_system_info(const docker_engine *eng, char **out_json, docker_error **err);
 
 /**
  * `POST /volumes/create`: `options_json` is `{"Name": "…", "Driver": "local", "DriverOpts": {…},

@@ -330,15 +330,32 @@ pub unsafe extern "C" fn docker_container_changes(
     })
 }
 
-/// Create `path` for writing; on failure of `f` the partial file is removed.
+/// Write the file `path` with `f`, atomically: into a new file beside it, renamed over `path` only
+/// on success, so a failure leaves no partial file and an existing file untouched. A `path` that
+/// exists and is not a regular file (`/dev/stdout`, a FIFO) is written directly.
 fn write_file(path: &str, f: impl FnOnce(&mut std::fs::File) -> engine::Result<()>) -> Res<()> {
-    let mut file = std::fs::File::create(path).map_err(|e| engine::Error::io(format_args!("create {path}"), e))?;
-    let r = f(&mut file);
-    if r.is_err() {
-        drop(file);
-        let _ = std::fs::remove_file(path);
+    let io = |what: &str, e: std::io::Error| engine::Error::io(format_args!("{what} {path}"), e);
+    let target = Path::new(path);
+    if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
+        let mut file = std::fs::OpenOptions::new().write(true).open(target).map_err(|e| io("open", e))?;
+        return Ok(f(&mut file)?);
     }
-    Ok(r?)
+    let name = target.file_name().ok_or_else(|| engine::Error::invalid(format!("not a file path: {path}")))?;
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".partial-{}-{seq}", std::process::id()));
+    let tmp = target.with_file_name(tmp_name);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| io("create", e))?;
+    let r = f(&mut file).map_err(Fail::from).and_then(|()| {
+        file.sync_all().map_err(|e| io("sync", e))?;
+        std::fs::rename(&tmp, target).map_err(|e| io("rename to", e).into())
+    });
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
 }
 
 fn open_file(path: &str) -> Res<std::fs::File> {

@@ -12,10 +12,15 @@
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+// The header lists the functions in this order (cbindgen follows the modules as declared).
 mod boundary;
-mod container;
-mod image;
+// the library and the engine handle
 mod system;
+// images
+mod image;
+// containers and execs
+mod container;
+// volumes
 mod volume;
 
 pub use boundary::{docker_code, docker_engine, docker_error, docker_stream_cb};

@@ -4,6 +4,10 @@
  * failure; `err` may be NULL. */
 #include "check.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 static const char BAD_UTF8[] = "\xff\xfe";
 
 static void codes(void) {
@@ -249,6 +253,30 @@ static void not_found(docker_engine *eng) {
     /* err may be NULL */
     CHECK(docker_container_inspect(eng, "nope", &s, NULL) == DOCKER_ENOTFOUND);
     CHECK(s == &marker);
+
+    /* A failed export or archive leaves an existing file as it was, and no partial file. */
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/out", env_or_die("LIBDOCKER_TEST_ROOT"));
+    snprintf(path, sizeof path, "%s/keep.tar", dir);
+    REQUIRE(mkdir(dir, 0700) == 0);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL && fputs("precious", f) >= 0 && fclose(f) == 0);
+    FAILS(DOCKER_ENOTFOUND, "No such container: nope", docker_container_export(eng, "nope", path, &err));
+    FAILS(DOCKER_ENOTFOUND, "No such container: nope", docker_container_archive_get(eng, "nope", "/etc", path, &s, &err));
+    char buf[64] = {0};
+    f = fopen(path, "r");
+    REQUIRE(f != NULL);
+    CHECK(fread(buf, 1, sizeof buf - 1, f) == 8 && strcmp(buf, "precious") == 0);
+    fclose(f);
+    int entries = 0;
+    DIR *d = opendir(dir);
+    REQUIRE(d != NULL);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) entries += e->d_name[0] != '.' || strstr(e->d_name, "partial") != NULL;
+    closedir(d);
+    CHECK(entries == 1);
+    FAILS(DOCKER_ENOTFOUND, "/no/such/dir", docker_container_export(eng, "busybox-user", "/no/such/dir/x.tar", &err));
+    unlink(path);
+    rmdir(dir);
 }
 
 static void invalid_json(docker_engine *eng) {
