@@ -326,3 +326,23 @@ fn exported_symbols_match_the_header() {
     assert_eq!(exported, declared);
     assert!(exported.len() > 40, "{exported:?}");
 }
+
+/// The installed header compiles alone as strict C99 and as C++ (its `extern "C"` block).
+#[test]
+fn header_compiles_as_c99_and_cxx() {
+    let i = installed();
+    let src = i.work.join("header-only.c");
+    std::fs::write(&src, "#include <docker.h>\nint main(void) { return docker_version()[0] == 0; }\n").unwrap();
+    let inc = format!("-I{}", i.prefix.join("include").display());
+    run(Command::new("cc")
+        .args(["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", &inc])
+        .arg(&src));
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    if Command::new(&cxx).arg("--version").output().is_ok() {
+        run(Command::new(&cxx)
+            .args(["-x", "c++", "-std=c++11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", &inc])
+            .arg(&src));
+    } else {
+        println!("no C++ compiler ({cxx}): C++ check skipped");
+    }
+}
