@@ -327,7 +327,7 @@ fn upper_dir_commits_to_whiteouts_and_back() {
     sh(&format!("cd {} && find . -exec touch -h -d @1600000000 {{}} +", upper.display()));
 
     let root = RootDir::open(&upper).unwrap();
-    let opts = WriteOptions { whiteouts: true, top_name: None };
+    let opts = WriteOptions { whiteouts: true, top_name: None, filter: None };
     let mut tar = Vec::new();
     let n = write_tree(&root, Path::new(""), &mut tar, &opts).unwrap();
     assert_eq!(n, tar.len() as u64);
@@ -354,7 +354,7 @@ fn upper_dir_commits_to_whiteouts_and_back() {
 
     // cp-style: a top entry under another name.
     let mut cp = Vec::new();
-    let opts = WriteOptions { whiteouts: false, top_name: Some("copy".into()) };
+    let opts = WriteOptions { whiteouts: false, top_name: Some("copy".into()), filter: None };
     write_tree(&root, Path::new("keep"), &mut cp, &opts).unwrap();
     let mut rd = engine::archive::tar::Reader::new(&cp[..]);
     let first = rd.next_entry().unwrap().unwrap();
@@ -446,7 +446,7 @@ fn untar_options() {
         reg(".wh.kept", b"plain file"),
         (Header { mode: 0o4755, uid: 7, gid: 8, ..reg("suid", b"s").0 }, b"s".to_vec()),
     ]);
-    let opts = UntarOptions { chown: Some((1000, 1001)), no_overwrite_dir_non_dir: false };
+    let opts = UntarOptions { chown: Some((1000, 1001)), chmod: None, no_overwrite_dir_non_dir: false };
     untar(&tar[..], &root, Path::new("/dest/./sub"), &opts).unwrap();
     let dest = root_path.join("dest/sub");
     let a = std::fs::metadata(dest.join("usr/bin/perlbug")).unwrap();
@@ -463,12 +463,63 @@ fn untar_options() {
     untar(&gz.finish().unwrap()[..], &root, Path::new(""), &UntarOptions::default()).unwrap();
     assert_eq!(std::fs::read(root_path.join("z")).unwrap(), b"zipped");
 
-    let strict = UntarOptions { chown: None, no_overwrite_dir_non_dir: true };
+    let strict = UntarOptions { chown: None, chmod: None, no_overwrite_dir_non_dir: true };
     let e = untar(&build(&[reg("existing", b"x")])[..], &root, Path::new(""), &strict).unwrap_err();
     assert!(e.message().contains("cannot overwrite directory with non-directory"), "{e}");
     let e = untar(&build(&[dir("z/")])[..], &root, Path::new(""), &strict).unwrap_err();
     assert!(e.message().contains("cannot overwrite non-directory with directory"), "{e}");
     assert!(root_path.join("existing").is_dir());
+
+    // A mode for every node (COPY --chmod), symlinks aside.
+    let tar = build(&[dir("m/"), reg("m/f", b"f"), link("m/l", Kind::Symlink, "f")]);
+    let opts = UntarOptions { chmod: Some(0o750), ..Default::default() };
+    untar(&tar[..], &root, Path::new("chmodded"), &opts).unwrap();
+    for p in ["m", "m/f"] {
+        assert_eq!(std::fs::metadata(root_path.join("chmodded").join(p)).unwrap().mode() & 0o7777, 0o750, "{p}");
+    }
+    assert!(std::fs::symlink_metadata(root_path.join("chmodded/m/l")).unwrap().file_type().is_symlink());
+}
+
+#[test]
+fn write_tree_filters_nodes() {
+    use engine::archive::{write_tree, Visit, WriteOptions};
+    let t = tempfile::tempdir().unwrap();
+    sh(&format!(
+        "cd {} && mkdir -p src/skip/deep src/desc/in src/keep && touch src/skip/deep/x src/desc/in/y src/desc/z src/keep/w src/top",
+        t.path().display()
+    ));
+    let root = engine::safefs::RootDir::open(&t.path().join("src")).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let filter = |p: &[u8], is_dir: bool| {
+        seen.lock().unwrap().push((String::from_utf8_lossy(p).into_owned(), is_dir));
+        match p {
+            b"skip" => Visit::Skip,
+            b"desc" | b"desc/z" => Visit::Descend,
+            _ => Visit::Include,
+        }
+    };
+    let names = |opts: &WriteOptions| {
+        let mut tar = Vec::new();
+        write_tree(&root, Path::new(""), &mut tar, opts).unwrap();
+        let mut rd = engine::archive::tar::Reader::new(&tar[..]);
+        let mut out = Vec::new();
+        while let Some(e) = rd.next_entry().unwrap() {
+            out.push(String::from_utf8(e.header.path.clone()).unwrap());
+        }
+        out
+    };
+    let got = names(&WriteOptions { filter: Some(&filter), ..Default::default() });
+    assert_eq!(got, ["desc/in/", "desc/in/y", "keep/", "keep/w", "top"]);
+    assert!(!seen.lock().unwrap().iter().any(|(p, _)| p.starts_with("skip/")), "a skipped tree is not walked");
+    assert!(seen.lock().unwrap().contains(&("desc".to_string(), true)));
+
+    // With a top name, paths given to the filter stay relative to `rel`.
+    seen.lock().unwrap().clear();
+    let mut tar = Vec::new();
+    let opts = WriteOptions { top_name: Some("copy".into()), filter: Some(&filter), ..Default::default() };
+    write_tree(&root, Path::new("desc"), &mut tar, &opts).unwrap();
+    let paths: Vec<String> = seen.lock().unwrap().iter().map(|(p, _)| p.clone()).collect();
+    assert_eq!(paths, ["", "in", "in/y", "z"]);
 }
 
 // ---- bounded memory: each scenario runs in a child process, alone, so VmHWM is its own ----

@@ -57,6 +57,9 @@ pub struct AppliedLayer {
 pub struct UntarOptions {
     /// Owner of every extracted node instead of the archive's (`ADD --chown`).
     pub chown: Option<(u32, u32)>,
+    /// Permission bits of every extracted node but symlinks instead of the archive's
+    /// (`COPY --chmod`).
+    pub chmod: Option<u32>,
     /// Refuse to replace a directory with a non-directory or the reverse (`docker cp`).
     pub no_overwrite_dir_non_dir: bool,
 }
@@ -181,6 +184,7 @@ struct Extractor<'a> {
     dest: PathBuf,
     layer: Option<Layer<'a>>,
     chown: Option<(u32, u32)>,
+    chmod: Option<u32>,
     no_overwrite_dir_non_dir: bool,
     /// Entries come grouped by directory: keep the last parent open.
     parent: Option<Rc<Parent>>,
@@ -201,6 +205,7 @@ impl<'a> Extractor<'a> {
             dest,
             layer,
             chown: opts.chown,
+            chmod: opts.chmod,
             no_overwrite_dir_non_dir: opts.no_overwrite_dir_non_dir,
             parent: None,
             dirs: Vec::new(),
@@ -525,7 +530,7 @@ impl<'a> Extractor<'a> {
     fn set_meta(&self, fd: BorrowedFd<'_>, h: &Header) -> Result<()> {
         let (uid, gid) = self.owner(h)?;
         rustix::fs::fchown(fd, Some(uid), Some(gid)).ctx("chown")?;
-        rustix::fs::fchmod(fd, Mode::from_raw_mode(h.mode)).ctx("chmod")?;
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(self.chmod.unwrap_or(h.mode))).ctx("chmod")?;
         for (name, value) in xattrs(h) {
             ignore_unsupported(rustix::fs::fsetxattr(fd, name, value, XattrFlags::empty())).ctx("set xattr")?;
         }
@@ -546,7 +551,7 @@ impl<'a> Extractor<'a> {
         if ft != FileType::Symlink {
             // No fchmod on O_PATH fds: the fd's /proc link reaches exactly this inode.
             let proc = format!("/proc/self/fd/{}", fd.as_raw_fd());
-            rustix::fs::chmod(proc.as_str(), Mode::from_raw_mode(h.mode)).ctx("chmod")?;
+            rustix::fs::chmod(proc.as_str(), Mode::from_raw_mode(self.chmod.unwrap_or(h.mode))).ctx("chmod")?;
             for (name, value) in xattrs(h) {
                 ignore_unsupported(rustix::fs::setxattr(proc.as_str(), name, value, XattrFlags::empty()))
                     .ctx("set xattr")?;

@@ -27,4 +27,4 @@ pub mod write;
 pub use compress::Compression;
 pub use layer::{apply_layer, untar, AppliedLayer, ApplyOptions, UntarOptions};
 pub use split::{reassemble, reassemble_to_file, reassemble_verified, DIFF_DIR, DUP_DIR, SPLIT_FILE};
-pub use write::{write_tree, WriteOptions};
+pub use write::{write_tree, Filter, Visit, WriteOptions};

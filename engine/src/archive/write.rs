@@ -22,9 +22,25 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+/// What a [`WriteOptions::filter`] decides for one node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visit {
+    /// Write the node (and visit a directory's children).
+    Include,
+    /// Leave the node out but still visit a directory's children (some of them may be wanted:
+    /// `.dockerignore` exceptions); the extractor creates the missing parents.
+    Descend,
+    /// Leave the node and everything under it out.
+    Skip,
+}
+
+/// Decides per node by its path relative to the `rel` given to [`write_tree`] (`""` for `rel`
+/// itself, no trailing `/`) and whether it is a directory.
+pub type Filter<'a> = &'a (dyn Fn(&[u8], bool) -> Visit + Sync);
+
 /// Options of [`write_tree`].
-#[derive(Debug, Clone, Default)]
-pub struct WriteOptions {
+#[derive(Clone, Default)]
+pub struct WriteOptions<'a> {
     /// Turn overlayfs whiteouts back into `.wh.` form (`commit` of an upper dir): a 0/0 character
     /// device becomes an empty file `.wh.NAME`, an opaque directory gets a `.wh..wh..opq` entry
     /// right after its own.
@@ -33,6 +49,18 @@ pub struct WriteOptions {
     /// is then not followed). Without it, only what is under the directory `rel` is written, with
     /// names relative to it.
     pub top_name: Option<OsString>,
+    /// Which nodes to write (default: all), e.g. the `.dockerignore` rules of a build context.
+    pub filter: Option<Filter<'a>>,
+}
+
+impl std::fmt::Debug for WriteOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteOptions")
+            .field("whiteouts", &self.whiteouts)
+            .field("top_name", &self.top_name)
+            .field("filter", &self.filter.map(|_| "<fn>"))
+            .finish()
+    }
 }
 
 /// Write the tree at `rel` inside `root` as a tar stream to `out`; returns the bytes written.
@@ -43,6 +71,8 @@ pub fn write_tree(root: &RootDir, rel: &Path, out: &mut dyn Write, opts: &WriteO
         whiteouts: opts.whiteouts,
         links: HashMap::new(),
         xattr_buf: vec![0u8; 64 << 10],
+        filter: opts.filter,
+        strip: opts.top_name.as_ref().map_or(0, |t| t.len() + 1),
     };
     match &opts.top_name {
         Some(top) => {
@@ -74,6 +104,9 @@ struct TreeWriter<'o> {
     /// (dev, ino) of nodes with several links → the archive name they were first written under.
     links: HashMap<(u64, u64), Vec<u8>>,
     xattr_buf: Vec<u8>,
+    filter: Option<Filter<'o>>,
+    /// Length of the name prefix that stands for `rel` itself (`top/`), for the filter's paths.
+    strip: usize,
 }
 
 /// Skip nodes that vanish or change kind while we walk a live tree.
@@ -90,6 +123,15 @@ impl TreeWriter<'_> {
             Err(e) => return Err(Error::io(format_args!("stat {}", String::from_utf8_lossy(&name)), e)),
         };
         let ft = FileType::from_raw_mode(st.st_mode);
+        let visit = match self.filter {
+            Some(filter) => filter(&name[self.strip.min(name.len())..], ft == FileType::Directory),
+            None => Visit::Include,
+        };
+        match visit {
+            Visit::Include => {}
+            Visit::Descend if ft == FileType::Directory => {}
+            Visit::Descend | Visit::Skip => return Ok(true),
+        }
         let mut h = header(&st, name);
         match ft {
             FileType::Directory => {
@@ -101,8 +143,10 @@ impl TreeWriter<'_> {
                 };
                 h.kind = Kind::Dir;
                 h.path.push(b'/');
-                h.xattrs = self.xattrs(fd.as_fd())?;
-                self.tar.append(&h, io::empty())?;
+                if visit == Visit::Include {
+                    h.xattrs = self.xattrs(fd.as_fd())?;
+                    self.tar.append(&h, io::empty())?;
+                }
                 let prefix = h.path.clone();
                 self.children(&fd, &prefix)?;
                 return Ok(true);

@@ -293,17 +293,8 @@ impl Executor {
             )
             .ctx("make / private"),
             Step::Overlay { target, layers_dir, lower, upper, work } => {
-                let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC).ctx("fsopen overlay")?;
-                for l in lower {
-                    // lowerdir+ (one layer per call) has no 4 KiB option-string limit.
-                    let p = layers_dir.join(l);
-                    fsconfig_set_string(&fs, "lowerdir+", &p).ctx(format_args!("overlay lowerdir {}", p.display()))?;
-                }
-                fsconfig_set_string(&fs, "upperdir", upper).ctx("overlay upperdir")?;
-                fsconfig_set_string(&fs, "workdir", work).ctx("overlay workdir")?;
-                fsconfig_create(&fs).ctx("create overlay")?;
-                let mnt =
-                    fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty()).ctx("fsmount overlay")?;
+                let lower: Vec<PathBuf> = lower.iter().map(|l| layers_dir.join(l)).collect();
+                let mnt = detached_overlay(&lower, Some((upper, work)))?;
                 let t = rustix::fs::open(target, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
                     .ctx(format_args!("open {}", target.display()))?;
                 attach(&mnt, t.as_fd()).ctx("mount the root filesystem")?;
@@ -311,13 +302,7 @@ impl Executor {
                 Ok(())
             }
             Step::ReadOnlyOverlay { target, lower } => {
-                let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC).ctx("fsopen overlay")?;
-                for l in lower {
-                    fsconfig_set_string(&fs, "lowerdir+", l).ctx(format_args!("overlay lowerdir {}", l.display()))?;
-                }
-                fsconfig_create(&fs).ctx("create overlay")?;
-                let mnt = fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::from_bits_retain(RDONLY))
-                    .ctx("fsmount overlay")?;
+                let mnt = detached_overlay(lower, None)?;
                 let t = rustix::fs::open(target, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
                     .ctx(format_args!("open {}", target.display()))?;
                 attach(&mnt, t.as_fd()).ctx("mount the read-only view")?;
@@ -543,6 +528,28 @@ fn rel(p: &str) -> &Path {
 }
 
 /// Attach a detached mount onto the directory or file that `target` refers to.
+/// A new overlay mount that is attached nowhere: usable through the returned fd only (as a
+/// [`RootDir`] with [`RootDir::from_fd`]), invisible in every mount table, and gone when the fd is
+/// closed, so nothing can leak on the host. `lower` are absolute directories, top first; with
+/// `upper_work` the overlay is writable, else read-only (which needs two lowers or more).
+pub fn detached_overlay(lower: &[PathBuf], upper_work: Option<(&Path, &Path)>) -> Result<OwnedFd> {
+    let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC).ctx("fsopen overlay")?;
+    for l in lower {
+        // lowerdir+ (one layer per call) has no 4 KiB option-string limit.
+        fsconfig_set_string(&fs, "lowerdir+", l).ctx(format_args!("overlay lowerdir {}", l.display()))?;
+    }
+    let attrs = match upper_work {
+        Some((upper, work)) => {
+            fsconfig_set_string(&fs, "upperdir", upper).ctx("overlay upperdir")?;
+            fsconfig_set_string(&fs, "workdir", work).ctx("overlay workdir")?;
+            MountAttrFlags::empty()
+        }
+        None => MountAttrFlags::from_bits_retain(RDONLY),
+    };
+    fsconfig_create(&fs).ctx("create overlay")?;
+    fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs).ctx("fsmount overlay")
+}
+
 fn attach(mnt: &OwnedFd, target: BorrowedFd<'_>) -> rustix::io::Result<()> {
     move_mount(mnt, "", target, "", MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH)
 }

@@ -27,6 +27,12 @@ impl RootDir {
         Ok(RootDir { fd, path: path.to_path_buf() })
     }
 
+    /// A root from a directory fd that has no usable host path, e.g. a detached mount
+    /// (`fsmount`); `label` names it in messages.
+    pub fn from_fd(fd: OwnedFd, label: PathBuf) -> RootDir {
+        RootDir { fd, path: label }
+    }
+
     /// The host path of the root (for messages and for handing to the kernel as a mount source).
     pub fn path(&self) -> &Path {
         &self.path

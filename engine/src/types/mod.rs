@@ -2,6 +2,7 @@
 //! one schema). The HTTP body, the C `const char *json`, the Python dict and the JS object are these
 //! documents; option structs are never declared twice.
 
+pub mod build;
 pub mod config;
 pub mod container;
 pub mod image;
@@ -10,6 +11,7 @@ pub mod system;
 pub mod units;
 pub mod volume;
 
+pub use build::ImageBuildOptions;
 pub use config::{ContainerConfig, HealthConfig, History, ImageConfig, RootFs};
 pub use container::*;
 pub use image::*;
