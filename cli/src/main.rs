@@ -76,6 +76,8 @@ enum Command {
         #[command(subcommand)]
         command: commands::volume::VolumeCommand,
     },
+    /// Build an image from a Dockerfile
+    Build(commands::build::BuildArgs),
     /// Import the contents from a tarball to create a filesystem image
     Import(commands::image::ImportArgs),
     /// List images
@@ -172,6 +174,7 @@ fn main() -> ExitCode {
         Command::Port(a) => c::port(&engine, a),
         Command::Container { command: ContainerCommand::Prune(a) } => c::prune(&engine, a),
         Command::Volume { command } => commands::volume::run(&engine, command),
+        Command::Build(a) => commands::build::build(&engine, a),
         Command::Import(a) => i::import(&engine, a),
         Command::Images(a) => i::images(&engine, a),
         Command::Inspect(a) => i::inspect(&engine, a),

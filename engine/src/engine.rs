@@ -112,6 +112,19 @@ impl Engine {
         self.image_load(&mut f, progress)
     }
 
+    /// `POST /build`: build an image from a context (a directory, or a tar or lone Dockerfile
+    /// as the request body) and its Dockerfile; returns the image id. `progress` gets Docker's
+    /// build stream (`{"stream": "Step 1/3 : FROM busybox\n"}`, the `RUN` output as it comes,
+    /// `{"aux": {"ID": …}}`, `Successfully built …`).
+    pub fn image_build(
+        &self,
+        context: crate::build::BuildContext<'_>,
+        opts: &ImageBuildOptions,
+        progress: Progress,
+    ) -> Result<String> {
+        crate::build::build(&self.store, context, opts, progress).map(|d| d.to_string())
+    }
+
     // ---- containers -----------------------------------------------------------------------
 
     /// `POST /containers/create?name=`

@@ -1,4 +1,5 @@
 //! One module per group of docker commands.
+pub mod build;
 pub mod container;
 pub mod image;
 pub mod system;

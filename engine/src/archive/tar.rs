@@ -398,6 +398,12 @@ fn until_nul(b: &[u8]) -> &[u8] {
     b.iter().position(|&x| x == 0).map_or(b, |i| &b[..i])
 }
 
+/// Whether `block` (512 bytes) is a tar header, by its checksum: how a tar stream is told from
+/// other data (a build context from a lone Dockerfile).
+pub fn is_header(block: &[u8]) -> bool {
+    <&[u8; BLOCK]>::try_from(block).is_ok_and(checksum_ok)
+}
+
 /// Header checksums are the sum of all bytes with the checksum field as spaces; some old tars
 /// summed signed bytes, which readers accept too.
 fn checksum_ok(b: &[u8; BLOCK]) -> bool {
