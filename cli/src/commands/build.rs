@@ -190,7 +190,6 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
         }
     };
     let result = engine.image_build(context, &opts, &mut progress);
-    drop(progress);
     match result {
         Ok(id) => {
             if quiet {
