@@ -874,3 +874,33 @@ fn intermediate_images_and_the_build_cache_index() {
     assert!(entries >= 2, "{entries}");
     env.finish();
 }
+
+#[test]
+fn from_scratch_with_a_static_binary() {
+    let env = Env::new();
+    let ctx = context(&[("Dockerfile", "FROM scratch\nCOPY probe /probe\nRUN [\"/probe\", \"write\", \"/made-by-run\", \"x\"]\nENTRYPOINT [\"/probe\"]\n")]);
+    std::fs::copy(libdocker_e2e::bin_dir().join("probe"), ctx.path().join("probe")).unwrap();
+    build_ok(&env, &["-t", "tiny", p(&ctx)]);
+    let img = env.inspect("tiny");
+    assert_eq!(img["RootFS"]["Layers"].as_array().unwrap().len(), 2);
+    // The RUN's layer holds what the command made, not the runtime's mount points.
+    let mut found = false;
+    for l in std::fs::read_dir(env.path().join("layers")).unwrap().flatten() {
+        let names: Vec<String> = std::fs::read_dir(l.path().join("diff"))
+            .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        if names.contains(&"made-by-run".to_string()) {
+            assert_eq!(names, ["made-by-run"]);
+            found = true;
+        }
+    }
+    assert!(found);
+    let out: Value = serde_json::from_str(env.ok(&["run", "--rm", "tiny", "read", "/made-by-run"]).trim()).unwrap();
+    assert_eq!(out["content_prefix"], "x");
+    // A shell-form RUN on an image without files is refused clearly.
+    let empty = context(&[("Dockerfile", "FROM scratch\nENV A=b\nRUN true\n")]);
+    let (_, err, code) = build(&env, &["-t", "never", p(&empty)]);
+    assert_eq!(code, 1);
+    assert!(err.contains("the image has no files yet (FROM scratch)"), "{err}");
+    env.finish();
+}

@@ -121,84 +121,38 @@ impl StagedLayer {
     }
 }
 
-/// The files the runtime creates in a container's upper directory as mount points when the image
-/// lacks them (`/etc/hosts`…, `/proc`…): Docker keeps them in an init layer that is never
-/// committed. Removed from a `RUN` container's upper before it becomes a layer.
-const MOUNT_POINTS: [&str; 6] = ["etc/hostname", "etc/hosts", "etc/resolv.conf", "proc", "sys", "dev"];
+/// The mount points the runtime creates in a container's upper directory when the image lacks
+/// them (the init layer holds the `/etc` files, not these): Docker keeps them out of commits.
+const MOUNT_POINTS: [&str; 3] = ["proc", "sys", "dev"];
 
-/// Remove the runtime's mount points from `upper` where the image did not have them (the
-/// container could not have created them itself: they were mounted over), and `/etc` if it was
-/// only there to hold them.
-/// The image is only looked at (`open_image`) when the upper directory holds such a path.
+/// Remove from a `RUN` container's upper directory the runtime's mount points that the image did
+/// not have: the command could not have made them itself (they were mounted over). The image is
+/// only looked at (`open_image`) when the upper directory holds one.
 pub fn prune_mount_points(upper: &Path, open_image: impl FnOnce() -> Result<ImageView>) -> Result<()> {
     let up = RootDir::open(upper)?;
-    let present: Vec<(&str, std::os::fd::OwnedFd, rustix::fs::Stat)> = MOUNT_POINTS
-        .iter()
-        .filter_map(|rel| {
-            let parent = up.open_dir(Path::new(rel).parent().unwrap_or(Path::new(""))).ok()?;
-            let name = Path::new(rel).file_name().expect("a name");
-            let st = rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-            Some((*rel, parent, st))
+    let root = up.open_dir(Path::new("")).ctx("open the upper directory")?;
+    let present: Vec<&str> = MOUNT_POINTS
+        .into_iter()
+        .filter(|rel| {
+            rustix::fs::statat(&root, *rel, AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
         })
         .collect();
     if present.is_empty() {
         return Ok(());
     }
     let view = open_image()?;
-    let in_image = |rel: &str| match view.root().open_in(Path::new(rel), OFlags::PATH | OFlags::NOFOLLOW, Mode::empty())
-    {
-        Ok(fd) => rustix::fs::fstat(&fd).ok(),
-        Err(_) => None,
-    };
-    let mut removed = false;
-    for (rel, parent, st) in present {
-        if in_image(rel).is_some() {
+    for rel in present {
+        if view.root().open_in(Path::new(rel), OFlags::PATH | OFlags::NOFOLLOW, Mode::empty()).is_ok() {
             continue;
         }
-        let name = Path::new(rel).file_name().expect("a name");
-        // Only what the runtime makes: an empty file or an empty directory.
-        let r = match FileType::from_raw_mode(st.st_mode) {
-            FileType::RegularFile if st.st_size == 0 => rustix::fs::unlinkat(&parent, name, AtFlags::empty()),
-            FileType::Directory => rustix::fs::unlinkat(&parent, name, AtFlags::REMOVEDIR),
-            _ => continue,
-        };
-        match r {
-            Ok(()) => removed = true,
-            Err(Errno::NOTEMPTY) => {}
+        match rustix::fs::unlinkat(&root, rel, AtFlags::REMOVEDIR) {
+            // Not empty: the command wrote there (before the mount, or it is not a mount point).
+            Ok(()) | Err(Errno::NOTEMPTY) => {}
             Err(e) => return Err(crate::Error::io(format_args!("remove /{rel} from the step's changes"), e)),
         }
     }
-    if removed {
-        remove_bare_dir(&up, "etc", in_image("etc").as_ref())?;
-    }
     Ok(())
-}
-
-/// Remove `rel` from an upper directory when it is an empty, non-opaque directory that adds
-/// nothing to the image's (`image`: the image's own node, if any).
-fn remove_bare_dir(up: &RootDir, rel: &str, image: Option<&rustix::fs::Stat>) -> Result<()> {
-    let Ok(root) = up.open_dir(Path::new("")) else { return Ok(()) };
-    let Ok(st) = rustix::fs::statat(&root, rel, AtFlags::SYMLINK_NOFOLLOW) else { return Ok(()) };
-    if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
-        return Ok(());
-    }
-    if let Some(img) = image {
-        let same = img.st_mode == st.st_mode && img.st_uid == st.st_uid && img.st_gid == st.st_gid;
-        if !same {
-            return Ok(());
-        }
-    }
-    let dir = rustix::fs::openat(&root, rel, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW, Mode::empty())
-        .ctx(format_args!("open /{rel}"))?;
-    let mut buf = [0u8; 8];
-    let opaque = matches!(rustix::fs::fgetxattr(&dir, "trusted.overlay.opaque", &mut buf), Ok(1) if buf[0] == b'y');
-    if opaque {
-        return Ok(());
-    }
-    match rustix::fs::unlinkat(&root, rel, AtFlags::REMOVEDIR) {
-        Ok(()) | Err(Errno::NOTEMPTY) => Ok(()),
-        Err(e) => Err(crate::Error::io(format_args!("remove /{rel} from the step's changes"), e)),
-    }
 }
 
 /// A single file of the host (a download, a heredoc) to copy like a context file.
