@@ -20,3 +20,4 @@ bench:
 	cargo build --release --workspace
 	target/release/images
 	target/release/start
+	target/release/bench-build
