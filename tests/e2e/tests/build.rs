@@ -178,7 +178,7 @@ CMD ["report"]
     let history = history(&env, "every");
     for expected in [
         "/bin/sh -c #(nop)  ENV GREETING=hello NAME=world",
-        "/bin/sh -c #(nop)  EXPOSE 443/tcp 53/udp 80/tcp",
+        "/bin/sh -c #(nop)  EXPOSE 443/tcp 53/udp 80",
         "/bin/sh -c #(nop)  VOLUME [/data]",
         "/bin/sh -e -c #(nop)  CMD [\"report\"]",
         "/bin/sh -e -c #(nop) WORKDIR /srv/work/sub",
@@ -902,5 +902,75 @@ fn from_scratch_with_a_static_binary() {
     let (_, err, code) = build(&env, &["-t", "never", p(&empty)]);
     assert_eq!(code, 1);
     assert!(err.contains("the image has no files yet (FROM scratch)"), "{err}");
+    env.finish();
+}
+
+/// The same Dockerfile built by Docker 20.10's classic builder: the same steps and the same
+/// history (`created_by`, COPY content hashes aside: ours are not tarsums). Skipped without
+/// dockerd unless `LIBDOCKER_REQUIRE_INTEROP=1`.
+#[test]
+fn same_steps_and_history_as_dockers_classic_builder() {
+    if std::process::Command::new("dockerd").arg("--version").output().is_err() {
+        assert!(std::env::var("LIBDOCKER_REQUIRE_INTEROP").as_deref() != Ok("1"), "dockerd is not installed");
+        eprintln!("skipped: dockerd is not installed");
+        return;
+    }
+    let work = tempfile::Builder::new().prefix("ldbuildinterop-").tempdir_in("/var/tmp").unwrap();
+    let d = libdocker_e2e::Dockerd::start(&work.path().join("dockerd")).expect("dockerd did not start");
+    let env = Env::new();
+    env.busybox();
+    let saved = work.path().join("bb.tar");
+    env.ok(&["save", "-o", saved.to_str().unwrap(), "busybox"]);
+    let docker = |args: &[&str]| {
+        let out = d.docker().args(args).output().unwrap();
+        assert!(out.status.success(), "docker {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    docker(&["load", "-i", saved.to_str().unwrap()]);
+    let ctx = context(&[
+        (
+            "Dockerfile",
+            "ARG BASE=busybox\nFROM $BASE\nMAINTAINER someone <s@example.com>\nARG V=1\nENV A=b C=\"d e\"\n\
+             LABEL l1=v1 \"l 2\"=v2\nEXPOSE 8080 53/udp 80\nVOLUME /data /logs\nUSER app\nUSER root\nSTOPSIGNAL SIGINT\n\
+             HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD wget -q localhost\nWORKDIR /srv\nWORKDIR app\n\
+             RUN echo $V > /v\nRUN [\"sh\", \"-c\", \"echo exec\"]\nCOPY f.txt /f.txt\nCOPY d /d/\nCOPY --chown=app f.txt g.txt /multi/\n\
+             ONBUILD RUN echo later\nSHELL [\"/bin/sh\", \"-x\", \"-c\"]\nRUN true\nENTRYPOINT [\"sh\"]\nCMD [\"-c\", \"echo hi\"]\n",
+        ),
+        ("f.txt", "f"),
+        ("g.txt", "g"),
+        ("d/x", "x"),
+    ]);
+    let ours = build_ok(&env, &["-t", "same", p(&ctx)]);
+    let out = d.docker().args(["build", "--network", "none", "-t", "same", p(&ctx)]).output().unwrap();
+    assert!(out.status.success(), "docker build: {}", stderr(&out));
+    let theirs = stdout(&out);
+    let step_lines = |o: &str| o.lines().filter(|l| l.starts_with("Step ")).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(step_lines(&ours), step_lines(&theirs));
+
+    // `file:<64 hex>`, `dir:…`, `multi:…` anywhere (also glued to `--chown=x`) → `<hash>`.
+    let mask = |s: &str| {
+        let mut out = s.to_string();
+        for prefix in ["file:", "dir:", "multi:"] {
+            while let Some(i) = out.find(prefix) {
+                let end = i + prefix.len() + 64;
+                assert!(out.len() >= end && out[i + prefix.len()..end].bytes().all(|b| b.is_ascii_hexdigit()), "{s}");
+                out.replace_range(i..end, "<hash>");
+            }
+        }
+        out
+    };
+    let id = env.inspect("same")["Id"].as_str().unwrap().trim_start_matches("sha256:").to_string();
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("images").join(id).join("config.json")).unwrap())
+            .unwrap();
+    let ours: Vec<String> =
+        config["history"].as_array().unwrap().iter().map(|h| mask(h["created_by"].as_str().unwrap_or(""))).collect();
+    let mut theirs: Vec<String> =
+        docker(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", "same"]).lines().map(mask).collect();
+    theirs.reverse();
+    assert_eq!(ours, theirs);
+    // The same number of layers (steps that changed no file add none, in both).
+    let their_layers = docker(&["inspect", "-f", "{{len .RootFS.Layers}}", "same"]);
+    assert_eq!(env.inspect("same")["RootFS"]["Layers"].as_array().unwrap().len().to_string(), their_layers.trim());
     env.finish();
 }

@@ -268,7 +268,8 @@ impl Builder<'_, '_> {
         };
         let mut comment = format!("{cmd_name} ");
         if let Some(c) = spec.chown {
-            comment.push_str(&format!("--chown={c} "));
+            // No space before the hash: the classic builder's history reads `--chown=appfile:…`.
+            comment.push_str(&format!("--chown={c}"));
         }
         if let Some((text, _)) = spec.chmod {
             comment.push_str(&format!("--chmod={text} "));

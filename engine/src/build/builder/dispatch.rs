@@ -210,12 +210,8 @@ impl Builder<'_, '_> {
             }
             Command::Expose(ports) => {
                 config::apply(&mut st.config, &instr)?;
-                let mut list = Vec::new();
-                for p in ports {
-                    list.extend(config::expand_port(p)?);
-                }
-                list.sort();
-                format!("EXPOSE {}", list.join(" "))
+                // As written (after substitution), as the classic builder records them.
+                format!("EXPOSE {}", ports.join(" "))
             }
             Command::Cmd(c) => {
                 config::apply(&mut st.config, &instr)?;
