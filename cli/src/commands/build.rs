@@ -132,7 +132,7 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
     let (dir, dockerfile_text);
     let context = if a.context == "-" {
         if stdin_dockerfile {
-            return Err(usage("invalid argument: can't use stdin for both build context and dockerfile"));
+            return Err(Failure::new(1, "invalid argument: can't use stdin for both build context and dockerfile"));
         }
         opts.dockerfile = a.file.unwrap_or_default();
         stdin_data = std::io::stdin().lock();
@@ -171,11 +171,15 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
     };
 
     let quiet = opts.q;
+    let mut bar = crate::progress::Bar::new(quiet);
     let mut streamed = false;
     let mut held = String::new();
     let mut image_id = None;
     let mut progress = |m: &JsonMessage| {
+        // Downloads (ADD <url>) draw a bar on a terminal.
+        bar.update(m);
         if let Some(s) = &m.stream {
+            bar.done();
             streamed = true;
             if quiet {
                 held.push_str(s);
@@ -190,6 +194,7 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
         }
     };
     let result = engine.image_build(context, &opts, &mut progress);
+    bar.done();
     match result {
         Ok(id) => {
             if quiet {

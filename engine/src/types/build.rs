@@ -58,6 +58,8 @@ pub struct ImageBuildOptions {
     pub squash: bool,
     /// Images to consider as cache sources: not supported (only images built here are).
     pub cachefrom: Vec<String>,
+    /// The builder: `1` (or empty) the classic builder, which this is; `2` (BuildKit) is refused.
+    pub version: String,
 }
 
 impl Default for ImageBuildOptions {
@@ -84,6 +86,7 @@ impl Default for ImageBuildOptions {
             pull: false,
             squash: false,
             cachefrom: Vec::new(),
+            version: String::new(),
         }
     }
 }

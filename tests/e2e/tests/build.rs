@@ -770,6 +770,9 @@ fn workdir_through_an_image_symlink_stays_in_the_image() {
     build_ok(&env, &["-t", "wd", p(&ctx)]);
     assert_untouched(&v);
     assert_eq!(cat(&env, "wd", &format!("{vp}/sub/f")), "f");
+    // And at run time (`run -w`), the same.
+    env.ok(&["run", "--rm", "-w", "/app/other", "wd", "true"]);
+    assert_untouched(&v);
     env.finish();
 }
 

@@ -103,6 +103,12 @@ fn check_options(opts: &ImageBuildOptions) -> Result<()> {
     if opts.squash {
         return Err(Error::unsupported("--squash is not supported"));
     }
+    if !matches!(opts.version.as_str(), "" | "1") {
+        return Err(Error::unsupported(format!(
+            "builder version {:?} is not supported: this is the classic builder (version 1), not BuildKit",
+            opts.version
+        )));
+    }
     if !opts.cachefrom.is_empty() {
         return Err(Error::unsupported("--cache-from is not supported: only images built here serve as cache"));
     }
