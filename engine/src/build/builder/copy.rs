@@ -142,6 +142,14 @@ impl Files {
         Ok(Files { staging, root, count: 0 })
     }
 
+    /// The one `Files` of a step, made on first use.
+    fn get<'f>(files: &'f mut Option<Files>, store: &Store) -> Result<&'f mut Files> {
+        match files {
+            Some(f) => Ok(f),
+            None => Ok(files.insert(Files::new(store)?)),
+        }
+    }
+
     /// A new empty directory: (inside the root, on the host).
     fn next_dir(&mut self) -> Result<(PathBuf, PathBuf)> {
         self.count += 1;
@@ -155,107 +163,14 @@ impl Files {
 impl Builder<'_, '_> {
     pub(super) fn copy_step(&mut self, st: &mut StageState, instr: &Instruction, spec: CopySpec<'_>) -> Result<()> {
         let cmd_name = spec.name();
-        let failed = |e: Error| e.context(format_args!("{cmd_name} failed"));
         let view = match spec.from {
             Some(from) => Some(self.view_for_from(st.index, from)?),
             None => None,
         };
-        let dir_dest = dest_is_dir_syntax(spec.dest);
         let mut files: Option<Files> = None;
-        let mut sources: Vec<Source> = Vec::new();
-        for orig in spec.sources {
-            if fetch::is_url(orig) {
-                if !spec.add {
-                    return Err(failed(Error::invalid("source can't be a URL for COPY")));
-                }
-                let files = match &mut files {
-                    Some(f) => f,
-                    None => files.insert(Files::new(self.store)?),
-                };
-                let (rel_dir, abs_dir) = files.next_dir()?;
-                let out = &mut *self.out;
-                let d = fetch::download(orig, &abs_dir, &mut |c, t| out.progress(c, t)).map_err(failed)?;
-                if let Some(sum) = spec.checksum {
-                    verify_checksum(&d.path, sum).map_err(failed)?;
-                }
-                let name = match d.name {
-                    Some(n) => n,
-                    None if dir_dest => {
-                        return Err(failed(Error::invalid(format!("cannot determine filename for source {orig}"))))
-                    }
-                    None => "__unnamed__".into(),
-                };
-                let rel = rel_dir.join(d.path.file_name().unwrap_or(OsStr::new("__unnamed__")));
-                let unpack = spec.unpack == Some(true) && is_archive(&files.root, &rel)?;
-                let hash = hash_source(&files.root, &rel, None)?;
-                sources.push(Source { origin: Origin::Files, rel, name: name.into(), is_dir: false, unpack, hash });
-                continue;
-            }
-            if spec.checksum.is_some() {
-                return Err(Error::invalid("checksum can't be specified for non-HTTP(S) sources"));
-            }
-            let (origin, root) = match &view {
-                Some(v) => (Origin::Image, v.root()),
-                None => (Origin::Context, self.ctx.root()),
-            };
-            let in_context = origin == Origin::Context;
-            let paths = if has_wildcards(orig) {
-                self.wildcard_matches(root, orig, in_context).map_err(failed)?
-            } else {
-                vec![source_rel(orig).map_err(failed)?]
-            };
-            for path in paths {
-                let missing = || {
-                    let shown = path.display();
-                    if in_context {
-                        failed(Error::not_found(format!(
-                            "file not found in build context or excluded by .dockerignore: stat {shown}: file does not exist"
-                        )))
-                    } else {
-                        failed(Error::not_found(format!("stat {shown}: file does not exist")))
-                    }
-                };
-                let rel = match resolve_in(root, &path, false) {
-                    Ok(r) => r,
-                    Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => return Err(missing()),
-                    Err(e) => return Err(Error::io(format_args!("stat {}", path.display()), e)),
-                };
-                let fd = root.open_in(&rel, OFlags::PATH | OFlags::NOFOLLOW, Mode::empty()).map_err(|_| missing())?;
-                let is_dir =
-                    FileType::from_raw_mode(rustix::fs::fstat(&fd).ctx("stat")?.st_mode) == FileType::Directory;
-                if in_context
-                    && [&path, &rel].iter().any(|p| self.ctx.excluded(p) && (!is_dir || self.ctx.excluded_tree(p)))
-                {
-                    return Err(missing());
-                }
-                let unpack = spec.add && !is_dir && spec.unpack != Some(false) && is_archive(root, &rel)?;
-                let filter = if in_context { self.ctx.filter(&rel) } else { None };
-                let hash = hash_source(root, &rel, filter.as_ref().map(|f| f as Filter))?;
-                let name = path.file_name().map(OsString::from).unwrap_or_else(|| ".".into());
-                sources.push(Source { origin, rel, name, is_dir, unpack, hash });
-            }
-        }
-        for f in spec.files {
-            let files = match &mut files {
-                Some(x) => x,
-                None => files.insert(Files::new(self.store)?),
-            };
-            let (rel_dir, abs_dir) = files.next_dir()?;
-            write_temp_file(&abs_dir, &f.name, f.data.as_bytes(), 0o644)?;
-            sources.push(Source {
-                origin: Origin::Files,
-                rel: rel_dir.join(&f.name),
-                name: f.name.clone().into(),
-                is_dir: false,
-                unpack: false,
-                hash: hash_inline(&f.name, 0o644, f.data.as_bytes()),
-            });
-        }
-        if sources.is_empty() {
-            return Err(failed(Error::invalid("no source files were specified")));
-        }
+        let sources = self.sources(&spec, view.as_ref(), &mut files)?;
         let dest = normalize_dest(&st.config.working_dir, spec.dest);
-        let into_dir = dir_dest || dest.ends_with('/');
+        let into_dir = dest_is_dir_syntax(spec.dest) || dest.ends_with('/');
         if sources.len() > 1 && !into_dir {
             return Err(Error::invalid(format!(
                 "When using {cmd_name} with more than one source file, the destination must be a directory and end with a /"
@@ -307,6 +222,110 @@ impl Builder<'_, '_> {
         }
         let layer = fs.finish()?;
         self.publish(st, &key, cmd, layer, None)
+    }
+
+    /// Every source of the instruction, resolved and hashed: URLs (ADD), paths in the context or
+    /// the `--from` image (wildcards expanded), heredocs.
+    fn sources(
+        &mut self,
+        spec: &CopySpec<'_>,
+        view: Option<&ImageView>,
+        files: &mut Option<Files>,
+    ) -> Result<Vec<Source>> {
+        let failed = |e: Error| e.context(format_args!("{} failed", spec.name()));
+        let mut sources = Vec::new();
+        for orig in spec.sources {
+            if fetch::is_url(orig) {
+                if !spec.add {
+                    return Err(failed(Error::invalid("source can't be a URL for COPY")));
+                }
+                let dir = Files::get(files, self.store)?;
+                sources.push(self.url_source(spec, orig, dir).map_err(failed)?);
+            } else if spec.checksum.is_some() {
+                return Err(Error::invalid("checksum can't be specified for non-HTTP(S) sources"));
+            } else {
+                sources.extend(self.path_sources(spec, orig, view).map_err(failed)?);
+            }
+        }
+        for f in spec.files {
+            let dir = Files::get(files, self.store)?;
+            let (rel_dir, abs_dir) = dir.next_dir()?;
+            write_temp_file(&abs_dir, &f.name, f.data.as_bytes(), 0o644)?;
+            sources.push(Source {
+                origin: Origin::Files,
+                rel: rel_dir.join(&f.name),
+                name: f.name.clone().into(),
+                is_dir: false,
+                unpack: false,
+                hash: hash_inline(&f.name, 0o644, f.data.as_bytes()),
+            });
+        }
+        if sources.is_empty() {
+            return Err(failed(Error::invalid("no source files were specified")));
+        }
+        Ok(sources)
+    }
+
+    /// `ADD http://…`: downloaded into `files`, named by the URL (or its Content-Disposition).
+    fn url_source(&mut self, spec: &CopySpec<'_>, url: &str, files: &mut Files) -> Result<Source> {
+        let (rel_dir, abs_dir) = files.next_dir()?;
+        let out = &mut *self.out;
+        let d = fetch::download(url, &abs_dir, &mut |c, t| out.progress(c, t))?;
+        if let Some(sum) = spec.checksum {
+            verify_checksum(&d.path, sum)?;
+        }
+        let name = match d.name {
+            Some(n) => n,
+            None if dest_is_dir_syntax(spec.dest) => {
+                return Err(Error::invalid(format!("cannot determine filename for source {url}")))
+            }
+            None => "__unnamed__".into(),
+        };
+        let rel = rel_dir.join(d.path.file_name().unwrap_or(OsStr::new("__unnamed__")));
+        // Never unpacked, unless asked (`ADD --unpack=true`).
+        let unpack = spec.unpack == Some(true) && is_archive(&files.root, &rel)?;
+        let hash = hash_source(&files.root, &rel, None)?;
+        Ok(Source { origin: Origin::Files, rel, name: name.into(), is_dir: false, unpack, hash })
+    }
+
+    /// A path (or wildcard) in the context, or in the `--from` image: each match with its
+    /// symlinks resolved inside that root; `.dockerignore`d paths do not exist.
+    fn path_sources(&self, spec: &CopySpec<'_>, orig: &str, view: Option<&ImageView>) -> Result<Vec<Source>> {
+        let (origin, root) = match view {
+            Some(v) => (Origin::Image, v.root()),
+            None => (Origin::Context, self.ctx.root()),
+        };
+        let in_context = origin == Origin::Context;
+        let paths =
+            if has_wildcards(orig) { self.wildcard_matches(root, orig, in_context)? } else { vec![source_rel(orig)?] };
+        let mut out = Vec::new();
+        for path in paths {
+            let missing = || {
+                let shown = path.display();
+                Error::not_found(if in_context {
+                    format!("file not found in build context or excluded by .dockerignore: stat {shown}: file does not exist")
+                } else {
+                    format!("stat {shown}: file does not exist")
+                })
+            };
+            let rel = match resolve_in(root, &path, false) {
+                Ok(r) => r,
+                Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => return Err(missing()),
+                Err(e) => return Err(Error::io(format_args!("stat {}", path.display()), e)),
+            };
+            let fd = root.open_in(&rel, OFlags::PATH | OFlags::NOFOLLOW, Mode::empty()).map_err(|_| missing())?;
+            let is_dir = FileType::from_raw_mode(rustix::fs::fstat(&fd).ctx("stat")?.st_mode) == FileType::Directory;
+            let excluded = |p: &Path| self.ctx.excluded(p) && (!is_dir || self.ctx.excluded_tree(p));
+            if in_context && (excluded(&path) || excluded(&rel)) {
+                return Err(missing());
+            }
+            let unpack = spec.add && !is_dir && spec.unpack != Some(false) && is_archive(root, &rel)?;
+            let filter = if in_context { self.ctx.filter(&rel) } else { None };
+            let hash = hash_source(root, &rel, filter.as_ref().map(|f| f as Filter))?;
+            let name = path.file_name().map(OsString::from).unwrap_or_else(|| ".".into());
+            out.push(Source { origin, rel, name, is_dir, unpack, hash });
+        }
+        Ok(out)
     }
 
     /// The filesystem `COPY --from=x` reads: an earlier stage's image, or an image by name.
