@@ -67,9 +67,7 @@ pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -
         // container or one that pins its layers — and re-check that they still exist.
         let lock = store.lock()?;
         store.layer_stack(&image.config.rootfs.diff_ids)?;
-        if let Some(top) = c.layers.last() {
-            super::record::ensure_init_layer(store, top)?;
-        }
+        super::record::ensure_init_layer(store, &c.layers)?;
         std::fs::rename(&dir, container_dir(store, &id)).ctx("publish container")?;
         drop(lock);
         Ok(())

@@ -116,22 +116,28 @@ impl Container {
 /// The init layer's directory inside the image's top layer directory.
 pub const INIT_DIR: &str = "init";
 
-/// Create the init layer of an image (once; shared by all its containers): the files the runtime
-/// bind-mounts over (/etc/hostname, /etc/hosts, /etc/resolv.conf), so that no container's upper
-/// directory gets them. (Not /proc, /sys or /dev: an image whose /proc is a symlink must still be
-/// refused, not papered over.)
-pub fn ensure_init_layer(store: &Store, top: &Digest) -> Result<()> {
+/// Create the init layer of an image (once; shared by all its containers), as Docker's: the
+/// files the runtime bind-mounts over (/etc/hostname, /etc/hosts, /etc/resolv.conf) and the
+/// mount points /proc, /sys, /dev when the image lacks them, so that no container's upper
+/// directory — nothing `diff` and `commit` see — gets them. An image whose /proc (or /sys, /dev)
+/// is a symlink keeps it, and is refused at start, not papered over.
+pub fn ensure_init_layer(store: &Store, layers: &[Digest]) -> Result<()> {
+    let Some(top) = layers.last() else { return Ok(()) };
     let dest = store.layer_dir(top).join(INIT_DIR);
     if dest.exists() {
         return Ok(());
     }
     let staging = store.staging()?;
     let init = staging.path().join(INIT_DIR);
-    for d in ["etc"] {
-        std::fs::create_dir_all(init.join(d)).ctx("create the init layer")?;
-    }
+    std::fs::create_dir_all(init.join("etc")).ctx("create the init layer")?;
     for f in ["etc/hostname", "etc/hosts", "etc/resolv.conf"] {
         std::fs::write(init.join(f), b"").ctx("create the init layer")?;
+    }
+    let diffs: Vec<PathBuf> = layers.iter().rev().map(|l| store.layer_diff(l)).collect();
+    for d in ["proc", "sys", "dev"] {
+        if !image_has(&diffs, d) {
+            std::fs::create_dir(init.join(d)).ctx("create the init layer")?;
+        }
     }
     match std::fs::rename(&init, &dest) {
         Ok(()) => Ok(()),
@@ -139,6 +145,18 @@ pub fn ensure_init_layer(store: &Store, top: &Digest) -> Result<()> {
         Err(e) if matches!(e.raw_os_error(), Some(libc::EEXIST) | Some(libc::ENOTEMPTY)) => Ok(()),
         Err(e) => Err(Error::io("publish the init layer", e)),
     }
+}
+
+/// Does a top-level `name` exist in the image whose layer directories are `diffs` (top first)?
+/// The topmost layer that mentions it decides: a whiteout (0/0 char device) removes it.
+fn image_has(diffs: &[PathBuf], name: &str) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    for d in diffs {
+        if let Ok(m) = std::fs::symlink_metadata(d.join(name)) {
+            return !(m.file_type().is_char_device() && m.rdev() == 0);
+        }
+    }
+    false
 }
 
 /// Is the monitor of the container in `dir` alive? (It holds an exclusive flock for its life.)

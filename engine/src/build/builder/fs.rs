@@ -121,40 +121,6 @@ impl StagedLayer {
     }
 }
 
-/// The mount points the runtime creates in a container's upper directory when the image lacks
-/// them (the init layer holds the `/etc` files, not these): Docker keeps them out of commits.
-const MOUNT_POINTS: [&str; 3] = ["proc", "sys", "dev"];
-
-/// Remove from a `RUN` container's upper directory the runtime's mount points that the image did
-/// not have: the command could not have made them itself (they were mounted over). The image is
-/// only looked at (`open_image`) when the upper directory holds one.
-pub fn prune_mount_points(upper: &Path, open_image: impl FnOnce() -> Result<ImageView>) -> Result<()> {
-    let up = RootDir::open(upper)?;
-    let root = up.open_dir(Path::new("")).ctx("open the upper directory")?;
-    let present: Vec<&str> = MOUNT_POINTS
-        .into_iter()
-        .filter(|rel| {
-            rustix::fs::statat(&root, *rel, AtFlags::SYMLINK_NOFOLLOW)
-                .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
-        })
-        .collect();
-    if present.is_empty() {
-        return Ok(());
-    }
-    let view = open_image()?;
-    for rel in present {
-        if view.root().open_in(Path::new(rel), OFlags::PATH | OFlags::NOFOLLOW, Mode::empty()).is_ok() {
-            continue;
-        }
-        match rustix::fs::unlinkat(&root, rel, AtFlags::REMOVEDIR) {
-            // Not empty: the command wrote there (before the mount, or it is not a mount point).
-            Ok(()) | Err(Errno::NOTEMPTY) => {}
-            Err(e) => return Err(crate::Error::io(format_args!("remove /{rel} from the step's changes"), e)),
-        }
-    }
-    Ok(())
-}
-
 /// A single file of the host (a download, a heredoc) to copy like a context file.
 pub fn write_temp_file(dir: &Path, name: &str, data: &[u8], mode: u32) -> Result<PathBuf> {
     use std::io::Write;

@@ -9,11 +9,11 @@
 //! command succeeded or not (unless `rm` is false).
 
 use super::dispatch::StageState;
-use super::fs::{prune_mount_points, ImageView, StagedLayer};
+use super::fs::StagedLayer;
 use super::Builder;
 use crate::build::dockerfile::{CommandLine, Heredoc, Instruction, Run};
 use crate::error::{Error, Result};
-use crate::store::{Image, Store};
+use crate::store::Store;
 use crate::types::{AttachOptions, ContainerCreateRequest, HostConfig, Resources};
 
 /// The network of `RUN` containers for a `networkmode`/`RUN --network` value.
@@ -180,7 +180,7 @@ impl Builder<'_, '_> {
         });
         self.out.end_bytes();
         let result = match code {
-            Ok(Some(0)) => self.commit_run(st, &key, &parent, &id, saved),
+            Ok(Some(0)) => self.commit_run(st, &key, &id, saved),
             Ok(Some(n)) => {
                 Err(Error::invalid(format!("The command '{}' returned a non-zero code: {n}", argv.join(" "))))
             }
@@ -191,17 +191,9 @@ impl Builder<'_, '_> {
         result.and(removed)
     }
 
-    fn commit_run(
-        &mut self,
-        st: &mut StageState,
-        key: &super::cache::Key,
-        parent: &Image,
-        id: &str,
-        saved: Vec<String>,
-    ) -> Result<()> {
+    fn commit_run(&mut self, st: &mut StageState, key: &super::cache::Key, id: &str, saved: Vec<String>) -> Result<()> {
         let store = self.store;
         let upper = crate::container::container_dir(store, id).join("upper");
-        prune_mount_points(&upper, || ImageView::open(store, Some(parent)))?;
         let layer = StagedLayer::from_dir(store.staging()?, &upper)?;
         self.publish(st, key, saved, layer, Some(id.to_string()))
     }
