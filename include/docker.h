@@ -336,6 +336,25 @@ docker_code docker_image_load(const docker_engine *eng,
                               docker_error **err);
 
 /**
+ * `POST /build`: build an image from the Dockerfile in the directory `context_dir` (the build
+ * context). `options_json` is the `/build` query as a document — `{"t": ["name:tag", …],
+ * "dockerfile": "Dockerfile", "buildargs": {"K": "v"}, "target": "stage", "nocache": bool,
+ * "q": bool, "labels": {…}, "rm": bool, "forcerm": bool, "networkmode": "none|host", …}` (NULL
+ * for the defaults). The build output (`Step 1/5 : FROM …`, the RUN output, `Successfully
+ * built …`) goes to `cb` as `DOCKER_STREAM_JSON` messages (`{"stream": "…"}`; `cb` may be
+ * NULL). On success `*out_id` receives the image id. A failing step is
+ * DOCKER_EINVALIDARGUMENT with Docker's message (`The command '/bin/sh -c false' returned a
+ * non-zero code: 1`); nothing is tagged and no container is left.
+ */
+docker_code docker_image_build(const docker_engine *eng,
+                               const char *context_dir,
+                               const char *options_json,
+                               docker_stream_cb cb,
+                               void *user_data,
+                               char **out_id,
+                               docker_error **err);
+
+/**
  * `POST /containers/create?name=`: `config_json` is the request body of the Engine API
  * (`{"Image": "busybox", "Cmd": ["echo", "hi"], "Env": […], "HostConfig": {…}, …}`); `name` may
  * be NULL or `""` for a generated name. On success `*out_id` receives the container's full id.

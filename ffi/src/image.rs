@@ -1,7 +1,7 @@
-//! Images: import, list, inspect, history, tag, remove, save, load.
+//! Images: import, list, inspect, history, tag, remove, save, load, build.
 
 use crate::boundary::*;
-use engine::types::{ImageImportOptions, ImageListOptions, ImageRemoveOptions};
+use engine::types::{ImageBuildOptions, ImageImportOptions, ImageListOptions, ImageRemoveOptions};
 use std::ffi::{c_char, c_void};
 use std::path::Path;
 
@@ -188,5 +188,37 @@ pub unsafe extern "C" fn docker_image_load(
         let mut stream = Stream::new(cb, user_data);
         let result = eng.image_load_file(Path::new(path), &mut |m| stream.message(m))?;
         out.write_json(&result)
+    })
+}
+
+/// `POST /build`: build an image from the Dockerfile in the directory `context_dir` (the build
+/// context). `options_json` is the `/build` query as a document — `{"t": ["name:tag", …],
+/// "dockerfile": "Dockerfile", "buildargs": {"K": "v"}, "target": "stage", "nocache": bool,
+/// "q": bool, "labels": {…}, "rm": bool, "forcerm": bool, "networkmode": "none|host", …}` (NULL
+/// for the defaults). The build output (`Step 1/5 : FROM …`, the RUN output, `Successfully
+/// built …`) goes to `cb` as `DOCKER_STREAM_JSON` messages (`{"stream": "…"}`; `cb` may be
+/// NULL). On success `*out_id` receives the image id. A failing step is
+/// DOCKER_EINVALIDARGUMENT with Docker's message (`The command '/bin/sh -c false' returned a
+/// non-zero code: 1`); nothing is tagged and no container is left.
+#[no_mangle]
+pub unsafe extern "C" fn docker_image_build(
+    eng: *const docker_engine,
+    context_dir: *const c_char,
+    options_json: *const c_char,
+    cb: docker_stream_cb,
+    user_data: *mut c_void,
+    out_id: *mut *mut c_char,
+    err: *mut *mut docker_error,
+) -> docker_code {
+    call(err, || {
+        let eng = engine(eng)?;
+        let dir = str_arg(context_dir, "context_dir")?;
+        let opts: ImageBuildOptions = json_arg(options_json, "options_json")?;
+        let out = Out::required(out_id, "out_id")?;
+        let mut stream = Stream::new(cb, user_data);
+        let context = engine::build::BuildContext::Dir { path: Path::new(dir), dockerfile: None };
+        let id = eng.image_build(context, &opts, &mut |m| stream.message(m))?;
+        out.write_string(id);
+        Ok(())
     })
 }

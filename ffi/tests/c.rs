@@ -228,7 +228,7 @@ fn c_test_valgrind(name: &str) {
 
 /// `examples/c`: built with its Makefile against the installed library, then run.
 #[test]
-fn example_run() {
+fn examples_run_and_build() {
     let i = installed();
     let out_dir = i.work.join("examples");
     std::fs::create_dir_all(&out_dir).expect("examples dir");
@@ -265,6 +265,34 @@ fn example_run() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("No such image: no-such-image"), "{out:?}");
     // --rm: nothing left
     assert_eq!(env.ok(&["ps", "-aq"]), "");
+
+    // build: a directory with a Dockerfile becomes an image, its output streamed.
+    let ctx = i.work.join("build-context");
+    std::fs::create_dir_all(&ctx).expect("context dir");
+    std::fs::write(ctx.join("greeting"), "hello from a C build\n").expect("context file");
+    std::fs::write(ctx.join("Dockerfile"), "FROM busybox\nCOPY greeting /greeting\nRUN echo step-output\nCMD [\"cat\", \"/greeting\"]\n")
+        .expect("Dockerfile");
+    let out = Command::new("timeout")
+        .arg("300")
+        .arg(out_dir.join("build"))
+        .arg(&ctx)
+        .arg("from-c:1")
+        .env("LIBDOCKER_ROOT", env.path())
+        .env_remove("LIBDOCKER_SHIM")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the build example");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(text.contains("Step 1/4 : FROM busybox") && text.contains("step-output") && text.contains("image: sha256:"), "{text}");
+    assert_eq!(env.ok(&["run", "--rm", "from-c:1"]), "hello from a C build\n");
+    // A failing build: the error, exit 1, nothing tagged.
+    std::fs::write(ctx.join("Dockerfile"), "FROM busybox\nRUN false\n").expect("Dockerfile");
+    let out = Command::new(out_dir.join("build")).arg(&ctx).arg("broken:1").env("LIBDOCKER_ROOT", env.path()).output().expect("build");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("returned a non-zero code: 1"), "{out:?}");
+    assert_eq!(env.dock(&["inspect", "broken:1"]).status.code(), Some(1));
+    env.ok(&["rmi", "from-c:1"]);
     env.finish();
 }
 
