@@ -58,5 +58,6 @@ fn main() {
         fs::write(dir.join(format!("lib{name}.so")), script).expect("write linker script");
     }
     println!("cargo:rustc-link-arg-bins=-L{}", dir.display());
-    println!("cargo:rustc-link-arg-bins=-static-pie");
+    println!("cargo:rustc-link-arg-bins=-static");
+    println!("cargo:rustc-link-arg-bins=-no-pie");
 }

@@ -270,8 +270,11 @@ fn examples_run_and_build() {
     let ctx = i.work.join("build-context");
     std::fs::create_dir_all(&ctx).expect("context dir");
     std::fs::write(ctx.join("greeting"), "hello from a C build\n").expect("context file");
-    std::fs::write(ctx.join("Dockerfile"), "FROM busybox\nCOPY greeting /greeting\nRUN echo step-output\nCMD [\"cat\", \"/greeting\"]\n")
-        .expect("Dockerfile");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox\nCOPY greeting /greeting\nRUN echo step-output\nCMD [\"cat\", \"/greeting\"]\n",
+    )
+    .expect("Dockerfile");
     let out = Command::new("timeout")
         .arg("300")
         .arg(out_dir.join("build"))
@@ -284,11 +287,19 @@ fn examples_run_and_build() {
         .expect("run the build example");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
-    assert!(text.contains("Step 1/4 : FROM busybox") && text.contains("step-output") && text.contains("image: sha256:"), "{text}");
+    assert!(
+        text.contains("Step 1/4 : FROM busybox") && text.contains("step-output") && text.contains("image: sha256:"),
+        "{text}"
+    );
     assert_eq!(env.ok(&["run", "--rm", "from-c:1"]), "hello from a C build\n");
     // A failing build: the error, exit 1, nothing tagged.
     std::fs::write(ctx.join("Dockerfile"), "FROM busybox\nRUN false\n").expect("Dockerfile");
-    let out = Command::new(out_dir.join("build")).arg(&ctx).arg("broken:1").env("LIBDOCKER_ROOT", env.path()).output().expect("build");
+    let out = Command::new(out_dir.join("build"))
+        .arg(&ctx)
+        .arg("broken:1")
+        .env("LIBDOCKER_ROOT", env.path())
+        .output()
+        .expect("build");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("returned a non-zero code: 1"), "{out:?}");
     assert_eq!(env.dock(&["inspect", "broken:1"]).status.code(), Some(1));

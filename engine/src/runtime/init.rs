@@ -65,6 +65,7 @@ impl Init<'_> {
         let mut i = 0;
         while i < steps.len() {
             if steps[i] == super::mounts::Step::CgroupMounts {
+                crate::trace::point("init: waiting for cgroups");
                 let binds = match read_cgroup_paths(self.cgroup_paths.as_ref()) {
                     Ok(b) => b,
                     Err(e) => return fail("wait for the container's cgroups", e),
@@ -86,6 +87,18 @@ impl Init<'_> {
             }
             if let Err(e) = ex.apply(&step) {
                 return fail("prepare the root filesystem", e);
+            }
+            if matches!(
+                step,
+                super::mounts::Step::Overlay { .. }
+                    | super::mounts::Step::PivotRoot
+                    | super::mounts::Step::Fs { fstype: "sysfs", .. }
+            ) {
+                crate::trace::point(match step {
+                    super::mounts::Step::Overlay { .. } => "init: overlay",
+                    super::mounts::Step::PivotRoot => "init: pivoted",
+                    _ => "init: sysfs",
+                });
             }
         }
         crate::trace::point("init: mounted");
@@ -132,6 +145,7 @@ pub fn start_process(
     gate: Option<&Gate>,
 ) -> InitError {
     let fail = |step: &str, e: Error| InitError { message: format!("{step}: {e}"), code: 128 };
+    crate::trace::point("init: process");
     let user = match read_user(&p.user) {
         Ok(u) => u,
         Err(e) => return InitError { message: e.message().to_string(), code: 126 },
@@ -143,6 +157,7 @@ pub fn start_process(
     if let Err(e) = wire_stdio(stdio, console) {
         return fail("set up stdio", e);
     }
+    crate::trace::point("init: user, cwd, stdio");
     let exe = match find_executable(p, &env) {
         Ok(x) => x,
         Err(e) => return e,
