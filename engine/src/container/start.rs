@@ -40,15 +40,11 @@ pub fn start(store: &Store, name: &str, hold_for_attach: bool) -> Result<Monitor
     if c.is_running() {
         return Err(Error::not_modified(format!("container {} is already started", c.id)));
     }
-    let primer = crate::runtime::cgroups::prime_migration();
     let spec = build_spec(store, &c)?;
     crate::safefs::write_replace(&c.dir.join("spec.json"), &serde_json::to_vec(&spec).expect("spec json"))?;
     let handle = MonitorHandle::open(&c.dir)?;
     crate::trace::point("start: spec written");
     let report = crate::runtime::launch::start(&c.dir, hold_for_attach)?;
-    if let Some(t) = primer {
-        let _ = t.join();
-    }
     crate::trace::point("start: monitor reported");
     match report.error {
         None => Ok(handle),

@@ -576,32 +576,6 @@ fn mkdir_parent(path: &Path) -> Result<()> {
     }
 }
 
-/// Start an RCU grace period for cgroup migrations ahead of time, on a short-lived thread.
-///
-/// On cgroup v1, the first process moved into a cgroup after a quiet period waits for a full RCU
-/// grace period (the global `cgroup_threadgroup_rwsem` leaving its reader-fast mode): milliseconds,
-/// on the critical path of every container start. Moving our own thread into the cgroup it is
-/// already in changes nothing but takes the same lock, so doing it while the engine prepares the
-/// start lets the monitor's real migration, moments later, find the lock already in writer mode.
-pub fn prime_migration() -> Option<std::thread::JoinHandle<()>> {
-    if Hierarchy::detect().map(|h| h.version()) != Ok(Version::V1) {
-        return None;
-    }
-    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-    let own = cgroup.lines().find_map(|l| {
-        let mut f = l.splitn(3, ':');
-        let (_, ctrl, path) = (f.next()?, f.next()?, f.next()?);
-        (ctrl == "pids").then(|| format!("{CGROUP_ROOT}/pids{path}/tasks"))
-    })?;
-    std::thread::Builder::new()
-        .name("cgroup-primer".into())
-        .spawn(move || {
-            let tid = rustix::thread::gettid().as_raw_nonzero().get();
-            let _ = std::fs::write(own, tid.to_string());
-        })
-        .ok()
-}
-
 /// Move the calling thread (of a single-threaded process) into the cgroups whose `tasks` files
 /// [`Cgroup::self_join_files`] gave.
 pub fn join_self(tasks_files: &[PathBuf]) -> Result<()> {
