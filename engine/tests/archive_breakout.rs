@@ -131,7 +131,9 @@ fn tar_of(entries: &[E]) -> Vec<u8> {
 }
 
 /// Every node under `dir` except those in `skip`: what must not change.
-fn snapshot(dir: &Path, skip: &[PathBuf]) -> BTreeMap<PathBuf, String> {
+/// Every path under `dir` but those in `skip`, with its metadata and content. `own_dir`'s mtime is
+/// left out: the extraction legitimately adds its root (and tar-split) there.
+fn snapshot(dir: &Path, skip: &[PathBuf], own_dir: &Path) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(p) = stack.pop() {
@@ -139,7 +141,8 @@ fn snapshot(dir: &Path, skip: &[PathBuf]) -> BTreeMap<PathBuf, String> {
             continue;
         }
         let md = std::fs::symlink_metadata(&p).unwrap();
-        let mut line = format!("{:o} {}:{} {} {}", md.mode(), md.uid(), md.gid(), md.mtime(), md.ino());
+        let mtime = if p == own_dir { 0 } else { md.mtime() };
+        let mut line = format!("{:o} {}:{} {} {}", md.mode(), md.uid(), md.gid(), mtime, md.ino());
         if md.is_dir() {
             for e in std::fs::read_dir(&p).unwrap() {
                 stack.push(e.unwrap().path());
@@ -198,12 +201,12 @@ fn run(mode: Mode, name: &str, make: impl Fn(&Path, &Path, &str) -> Vec<E>) -> R
 
     let tar = tar_of(&make(&victim, &parent, root_name));
     let ours = [root.clone(), parent.join("tar-split"), parent.join("dup")];
-    let before = snapshot(t.path(), &ours);
+    let before = snapshot(t.path(), &ours, &parent);
     let result = match mode {
         Mode::Apply => apply_layer(&tar[..], &parent, &ApplyOptions::default()).map(|_| ()),
         Mode::Untar => untar(&tar[..], &RootDir::open(&root).unwrap(), Path::new(""), &UntarOptions::default()),
     };
-    let after = snapshot(t.path(), &ours);
+    let after = snapshot(t.path(), &ours, &parent);
     if before != after {
         let changed: Vec<_> = after.iter().filter(|(k, v)| before.get(*k) != Some(v)).map(|(k, _)| k).collect();
         let gone: Vec<_> = before.keys().filter(|k| !after.contains_key(*k)).collect();
