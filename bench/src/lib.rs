@@ -1,29 +1,11 @@
 //! Shared pieces of the benchmark programs: timing and our binaries. Fixtures and the throwaway
 //! Docker daemon come from the end-to-end test support crate (one copy of each).
 
-pub use libdocker_e2e::{busybox_tar, Dockerd};
+pub use libdocker_e2e::{bin_dir, busybox_tar, dock_bin as dock, Dockerd};
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Where cargo put `dock` and the monitor (the bench runs from the same target directory).
-pub fn bin_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let mut dir = exe.parent().expect("exe dir").to_path_buf();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    dir
-}
-
-pub fn dock() -> PathBuf {
-    let p = bin_dir().join("dock");
-    assert!(p.exists(), "{} is missing: cargo build --release --workspace", p.display());
-    p
-}
-
-/// Time one run of `cmd`; panics with its stderr if it fails.
 pub fn time(cmd: &mut Command) -> Duration {
     let t = Instant::now();
     let out = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("run");

@@ -527,22 +527,8 @@ pub fn start(engine: &Engine, a: StartArgs) -> CmdResult {
 }
 
 /// Run `f` for each name, print the name on success (docker's style), exit 1 if any failed.
-fn each(names: &[String], mut f: impl FnMut(&str) -> engine::Result<()>) -> CmdResult {
-    let mut failed = false;
-    for n in names {
-        match f(n) {
-            Ok(()) => println!("{n}"),
-            Err(e) => {
-                eprintln!("Error response from daemon: {e}");
-                failed = true;
-            }
-        }
-    }
-    if failed {
-        Err(Failure::silent(1))
-    } else {
-        Ok(())
-    }
+fn each(names: &[String], f: impl FnMut(&str) -> engine::Result<()>) -> CmdResult {
+    super::for_each(names, f, |n, ()| println!("{n}"))
 }
 
 #[derive(Args)]
@@ -589,21 +575,7 @@ pub struct NamesArgs {
 }
 
 pub fn wait(engine: &Engine, a: NamesArgs) -> CmdResult {
-    let mut failed = false;
-    for c in &a.containers {
-        match engine.container_wait(c, "") {
-            Ok(w) => println!("{}", w.status_code),
-            Err(e) => {
-                eprintln!("Error response from daemon: {e}");
-                failed = true;
-            }
-        }
-    }
-    if failed {
-        Err(Failure::silent(1))
-    } else {
-        Ok(())
-    }
+    super::for_each(&a.containers, |c| engine.container_wait(c, ""), |_, w| println!("{}", w.status_code))
 }
 
 pub fn pause(engine: &Engine, a: NamesArgs) -> CmdResult {

@@ -289,30 +289,20 @@ pub struct RmiArgs {
 
 pub fn rmi(engine: &Engine, a: RmiArgs) -> CmdResult {
     let opts = ImageRemoveOptions { force: a.force, no_prune: a.no_prune };
-    let mut failed = false;
-    for name in &a.images {
-        match engine.image_remove(name, &opts) {
-            Ok(items) => {
-                for i in items {
-                    if let Some(u) = i.untagged {
-                        println!("Untagged: {u}");
-                    }
-                    if let Some(d) = i.deleted {
-                        println!("Deleted: {d}");
-                    }
+    super::for_each(
+        &a.images,
+        |name| engine.image_remove(name, &opts),
+        |_, items| {
+            for i in items {
+                if let Some(u) = i.untagged {
+                    println!("Untagged: {u}");
+                }
+                if let Some(d) = i.deleted {
+                    println!("Deleted: {d}");
                 }
             }
-            Err(e) => {
-                eprintln!("Error: {e}");
-                failed = true;
-            }
-        }
-    }
-    if failed {
-        Err(Failure::silent(1))
-    } else {
-        Ok(())
-    }
+        },
+    )
 }
 
 #[derive(Args)]

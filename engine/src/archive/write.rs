@@ -230,16 +230,7 @@ impl TreeWriter<'_> {
             h.mode &= 0o777;
             self.tar.append(&h, io::empty())?;
         }
-        let mut names = Vec::new();
-        for e in rustix::fs::Dir::read_from(dir).ctx("read directory")? {
-            let e = e.ctx("read directory")?;
-            let n = e.file_name().to_bytes();
-            if n != b"." && n != b".." {
-                names.push(n.to_vec());
-            }
-        }
-        names.sort_unstable();
-        for n in names {
+        for n in crate::safefs::sorted_names(dir.as_fd())? {
             let name = [prefix, &n].concat();
             self.node(dir.as_fd(), OsStr::from_bytes(&n), name)?;
         }

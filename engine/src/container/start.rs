@@ -56,19 +56,23 @@ pub fn start(store: &Store, name: &str, hold_for_attach: bool) -> Result<Monitor
     }
 }
 
+/// The container's `monitor.lock`, which its monitor holds locked for its whole life.
+pub(crate) fn open_lock_file(dir: &std::path::Path) -> Result<std::fs::File> {
+    use crate::error::IoContext;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("monitor.lock"))
+        .ctx("open monitor.lock")
+}
+
 /// An open handle on a container's `monitor.lock`.
 pub struct MonitorHandle(std::fs::File);
 
 impl MonitorHandle {
     pub fn open(dir: &std::path::Path) -> Result<MonitorHandle> {
-        use crate::error::IoContext;
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join("monitor.lock"))
-            .ctx("open monitor.lock")?;
-        Ok(MonitorHandle(f))
+        Ok(MonitorHandle(open_lock_file(dir)?))
     }
 
     /// Block until the monitor has exited (it holds the lock for its whole life).

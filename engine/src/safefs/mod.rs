@@ -11,7 +11,7 @@ mod atomic;
 mod root;
 
 pub use atomic::{fsync_dir, write_atomic, write_replace};
-pub use root::{fd_path, is_plain_name, RootDir};
+pub use root::{fd_path, is_plain_name, sorted_names, RootDir};
 
 use crate::error::{Error, Result};
 use std::path::{Component, Path, PathBuf};

@@ -107,6 +107,21 @@ pub fn fd_path(fd: BorrowedFd<'_>) -> Result<PathBuf> {
     std::fs::read_link(&link).ctx(format_args!("readlink {link}"))
 }
 
+/// The names in the directory `dir` (without `.` and `..`), sorted bytewise: the order archives
+/// and content hashes walk a tree in, so that the same tree always gives the same bytes.
+pub fn sorted_names(dir: BorrowedFd<'_>) -> Result<Vec<Vec<u8>>> {
+    let mut names = Vec::new();
+    for e in rustix::fs::Dir::read_from(dir).ctx("read directory")? {
+        let e = e.ctx("read directory")?;
+        let n = e.file_name().to_bytes();
+        if n != b"." && n != b".." {
+            names.push(n.to_vec());
+        }
+    }
+    names.sort_unstable();
+    Ok(names)
+}
+
 /// Is `name` a single plain path component (no `/`, not `.` or `..`, not empty)?
 pub fn is_plain_name(name: &OsStr) -> bool {
     let b = name.as_encoded_bytes();

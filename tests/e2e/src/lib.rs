@@ -26,7 +26,7 @@ pub fn bin_dir() -> PathBuf {
 
 pub fn dock_bin() -> PathBuf {
     let p = bin_dir().join("dock");
-    assert!(p.exists(), "{} is missing: run `cargo build --workspace` first", p.display());
+    assert!(p.exists(), "{} is missing: build the workspace first (cargo build [--release] --workspace)", p.display());
     p
 }
 

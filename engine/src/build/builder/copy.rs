@@ -360,16 +360,8 @@ impl Builder<'_, '_> {
             Err(Errno::NOENT | Errno::NOTDIR) => return Ok(()),
             Err(e) => return Err(Error::io(format_args!("read /{}", dir.display()), e)),
         };
-        let mut names = Vec::new();
-        for e in rustix::fs::Dir::read_from(&fd).ctx("read directory")? {
-            let e = e.ctx("read directory")?;
-            let n = e.file_name().to_string_lossy().into_owned();
-            if n != "." && n != ".." {
-                names.push(n);
-            }
-        }
-        names.sort_unstable();
-        for n in names {
+        for n in crate::safefs::sorted_names(std::os::fd::AsFd::as_fd(&fd))? {
+            let n = String::from_utf8_lossy(&n).into_owned();
             if !super::paths::glob_match(first, &n)? {
                 continue;
             }

@@ -52,16 +52,7 @@ pub fn hash_inline(name: &str, mode: u32, data: &[u8]) -> String {
 }
 
 fn walk(h: &mut Sha256, dir: &OwnedFd, prefix: &[u8], filter: Option<Filter<'_>>) -> Result<()> {
-    let mut names: Vec<Vec<u8>> = Vec::new();
-    for e in rustix::fs::Dir::read_from(dir).ctx("read directory")? {
-        let e = e.ctx("read directory")?;
-        let n = e.file_name().to_bytes();
-        if n != b"." && n != b".." {
-            names.push(n.to_vec());
-        }
-    }
-    names.sort_unstable();
-    for n in names {
+    for n in crate::safefs::sorted_names(dir.as_fd())? {
         let path = if prefix.is_empty() { n.clone() } else { [prefix, b"/", &n].concat() };
         let name = OsStr::from_bytes(&n);
         let st = match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {

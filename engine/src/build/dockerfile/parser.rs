@@ -559,8 +559,13 @@ fn at_least_one(cmd: &str) -> String {
     format!("{cmd} requires at least one argument")
 }
 
-fn exactly_one(cmd: &str) -> String {
-    format!("{cmd} requires exactly one argument")
+/// The one argument of an instruction that takes exactly one and no flags.
+fn single_argument(node: &Node, cmd: &str) -> Result<String, String> {
+    if node.args.len() != 1 {
+        return Err(format!("{cmd} requires exactly one argument"));
+    }
+    no_flags(node)?;
+    Ok(node.args[0].clone())
 }
 
 fn command_line(node: &Node) -> CommandLine {
@@ -666,13 +671,7 @@ fn typed(node: &Node, start: usize, end: usize, heredocs: Vec<Heredoc>) -> Resul
             no_flags(node)?;
             Command::Label(key_values(node, "LABEL")?)
         }
-        "maintainer" => {
-            if node.args.len() != 1 {
-                return Err(exactly_one("MAINTAINER"));
-            }
-            no_flags(node)?;
-            Command::Maintainer(node.args[0].clone())
-        }
+        "maintainer" => Command::Maintainer(single_argument(node, "MAINTAINER")?),
         "add" => {
             if node.args.len() < 2 {
                 return Err(no_destination("ADD"));
@@ -770,13 +769,7 @@ fn typed(node: &Node, start: usize, end: usize, heredocs: Vec<Heredoc>) -> Resul
             let trigger = typed(child, start, end, heredocs.clone())?;
             Command::Onbuild(Onbuild { trigger: Box::new(trigger), expression })
         }
-        "workdir" => {
-            if node.args.len() != 1 {
-                return Err(exactly_one("WORKDIR"));
-            }
-            no_flags(node)?;
-            Command::Workdir(node.args[0].clone())
-        }
+        "workdir" => Command::Workdir(single_argument(node, "WORKDIR")?),
         "run" => {
             let f = Flags::parse(
                 &node.flags,
@@ -808,13 +801,7 @@ fn typed(node: &Node, start: usize, end: usize, heredocs: Vec<Heredoc>) -> Resul
             ports.sort();
             Command::Expose(ports)
         }
-        "user" => {
-            if node.args.len() != 1 {
-                return Err(exactly_one("USER"));
-            }
-            no_flags(node)?;
-            Command::User(node.args[0].clone())
-        }
+        "user" => Command::User(single_argument(node, "USER")?),
         "volume" => {
             if node.args.is_empty() {
                 return Err(at_least_one("VOLUME"));
@@ -830,13 +817,7 @@ fn typed(node: &Node, start: usize, end: usize, heredocs: Vec<Heredoc>) -> Resul
             }
             Command::Volume(volumes)
         }
-        "stopsignal" => {
-            if node.args.len() != 1 {
-                return Err(exactly_one("STOPSIGNAL"));
-            }
-            no_flags(node)?;
-            Command::StopSignal(node.args[0].clone())
-        }
+        "stopsignal" => Command::StopSignal(single_argument(node, "STOPSIGNAL")?),
         "arg" => {
             if node.args.is_empty() {
                 return Err(at_least_one("ARG"));

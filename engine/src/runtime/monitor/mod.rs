@@ -156,12 +156,7 @@ fn run(state_dir: &Path, wait_attach: bool) -> Result<()> {
                     first = false;
                 }
                 if let Err((message, code)) = run.release() {
-                    sup.state.status = Status::Exited;
-                    sup.state.pid = 0;
-                    sup.state.exit_code = code;
-                    sup.state.error = message;
-                    sup.state.finished_at = crate::types::rfc3339_nanos(std::time::SystemTime::now());
-                    sup.save();
+                    sup.record_exit(code, message, false);
                     sup.finish_waiters(code);
                     if !sup.restart_wanted(code) {
                         break;
@@ -175,12 +170,7 @@ fn run(state_dir: &Path, wait_attach: bool) -> Result<()> {
                 }
             }
             Err((message, code)) => {
-                sup.state.status = Status::Exited;
-                sup.state.pid = 0;
-                sup.state.exit_code = code;
-                sup.state.error = message.clone();
-                sup.state.finished_at = crate::types::rfc3339_nanos(std::time::SystemTime::now());
-                sup.save();
+                sup.record_exit(code, message.clone(), false);
                 if first {
                     report(&StartReport { error: Some(message), exit_code: Some(code), pid: None });
                     sup.finish_waiters(code);
@@ -230,12 +220,7 @@ fn daemonize() -> Result<()> {
 }
 
 fn lock_monitor(dir: &Path) -> Result<std::fs::File> {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("monitor.lock"))
-        .ctx("open monitor.lock")?;
+    let f = crate::container::start::open_lock_file(dir)?;
     rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive)
         .map_err(|_| Error::conflict("the container already has a monitor"))?;
     Ok(f)

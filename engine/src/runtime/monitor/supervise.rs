@@ -234,14 +234,20 @@ impl<'a> Supervisor<'a> {
         let oom = run.cgroup.oom_killed().unwrap_or(false);
         let _ = run.cgroup.destroy();
         crate::trace::point("monitor: cgroup destroyed");
+        self.record_exit(code, String::new(), oom);
+        self.finish_waiters(code);
+        code
+    }
+
+    /// The run ended (or never started, with `error`): record it in state.json.
+    pub fn record_exit(&mut self, code: i32, error: String, oom_killed: bool) {
         self.state.status = Status::Exited;
         self.state.pid = 0;
         self.state.exit_code = code;
-        self.state.oom_killed = oom;
+        self.state.error = error;
+        self.state.oom_killed = oom_killed;
         self.state.finished_at = crate::types::rfc3339_nanos(std::time::SystemTime::now());
         self.save();
-        self.finish_waiters(code);
-        code
     }
 
     /// Read what the container wrote; false at EOF.
