@@ -140,6 +140,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 125 } else { 0 });
         }
     };
+    engine::trace::point("dock: parsed");
     let opts = engine::types::OpenOptions { root: cli.root.clone() };
     let engine = match engine::Engine::open(&opts) {
         Ok(e) => e,
@@ -148,6 +149,7 @@ fn main() -> ExitCode {
             return ExitCode::from(125);
         }
     };
+    engine::trace::point("dock: engine open");
     use commands::{container as c, image as i};
     let result = match cli.command {
         Command::Run(a) => c::run(&engine, a),

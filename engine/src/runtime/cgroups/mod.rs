@@ -94,7 +94,17 @@ impl Hierarchy {
     /// Look at the host: `statfs(/sys/fs/cgroup)` tells v2 (cgroup2 magic) from v1 (a tmpfs of
     /// per-controller mounts), and `/proc/self/mountinfo` tells where each v1 controller and the
     /// cgroup2 file system are mounted.
+    /// Detected once per process (the mounts under /sys/fs/cgroup do not move while we run).
     pub fn detect() -> Result<Hierarchy> {
+        static DETECTED: std::sync::OnceLock<Hierarchy> = std::sync::OnceLock::new();
+        if let Some(h) = DETECTED.get() {
+            return Ok(h.clone());
+        }
+        let h = Self::detect_now()?;
+        Ok(DETECTED.get_or_init(|| h).clone())
+    }
+
+    fn detect_now() -> Result<Hierarchy> {
         let fs = rustix::fs::statfs(CGROUP_ROOT).ctx(format!("statfs {CGROUP_ROOT}"))?;
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ctx("reading /proc/self/mountinfo")?;
         let (v1, cgroup2) = parse_mountinfo(&mountinfo);

@@ -258,6 +258,20 @@ impl V1 {
     }
 
     pub fn destroy(&self) -> Result<()> {
+        // The usual case, a container whose processes are all gone and that made no child
+        // cgroups: one rmdir per hierarchy (the kernel refuses it with EBUSY otherwise, so it
+        // also checks). Only what that leaves goes through the freeze/kill/wait below.
+        let mut left = false;
+        for dir in self.dirs() {
+            match std::fs::remove_dir(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(_) => left = true,
+            }
+        }
+        if !left {
+            return Ok(());
+        }
         let state = self.dir_of("freezer").map(|d| d.join("freezer.state")).filter(|p| p.exists());
         // Freeze so that nothing forks between listing and killing, kill, thaw so that the
         // killed (and formerly paused) tasks run to their death; until the cgroup is empty.

@@ -243,8 +243,11 @@ impl V2 {
     }
 
     pub fn destroy(&self) -> Result<()> {
-        if !self.dir.exists() {
-            return Ok(());
+        // Empty and childless (the usual case): one rmdir, which the kernel refuses otherwise.
+        match std::fs::remove_dir(&self.dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(_) => {}
         }
         let kill = self.dir.join("cgroup.kill");
         let freeze = self.dir.join("cgroup.freeze");
