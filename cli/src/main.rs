@@ -130,8 +130,28 @@ impl Failure {
 
 pub type CmdResult = Result<(), Failure>;
 
+/// `dock images | head -1`: stdout closed early ends dock quietly, as SIGPIPE ends docker (Rust
+/// ignores SIGPIPE, which we keep so that a monitor closing its socket is an error, not a
+/// death; `println!` then panics on EPIPE).
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(128 + libc::SIGPIPE);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
     engine::trace::point("dock: main");
+    quiet_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

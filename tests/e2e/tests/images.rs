@@ -5,7 +5,7 @@
 use libdocker_e2e::tar::{docker_archive, TarBuilder};
 use libdocker_e2e::{busybox_tar, sha256, stderr, stdout, Env};
 use serde_json::Value;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 fn compress(tool: &str, data: &[u8]) -> Vec<u8> {
     let mut c = Command::new(tool)
@@ -325,5 +325,18 @@ fn concurrent_imports_of_one_tar_give_one_image() {
     assert_eq!(stdout(&outs[0]), stdout(&outs[1]), "both imports must name the same image");
     assert_eq!(env.ok(&["images", "-a", "-q"]).lines().count(), 1);
     assert_eq!(std::fs::read_dir(env.path().join("layers")).unwrap().count(), 1);
+    env.finish();
+}
+
+#[test]
+fn closed_stdout_ends_dock_like_sigpipe_ends_docker() {
+    let env = Env::new();
+    env.busybox();
+    // A pipe whose reading end is already closed: every write fails with EPIPE.
+    let (r, w) = std::io::pipe().unwrap();
+    drop(r);
+    let out = env.cmd(&["history", "--no-trunc", "busybox"]).stdin(Stdio::null()).stdout(w).output().unwrap();
+    assert_eq!(out.status.code(), Some(141), "128 + SIGPIPE");
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     env.finish();
 }
