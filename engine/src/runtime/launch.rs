@@ -89,8 +89,13 @@ pub fn connect(state_dir: &Path, req: &Request) -> Result<Option<UnixStream>> {
     };
     let mut line = serde_json::to_vec(req).expect("request json");
     line.push(b'\n');
-    s.write_all(&line).ctx("send to the monitor")?;
-    Ok(Some(s))
+    match s.write_all(&line) {
+        Ok(()) => Ok(Some(s)),
+        // It exited between our connect and our send (a pending connection is reset when the
+        // listener closes): as if it had gone before, its last state is on disk.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset) => Ok(None),
+        Err(e) => Err(Error::io("send to the monitor", e)),
+    }
 }
 
 /// Read one reply line. `None` if the monitor closed without answering (it exited).
