@@ -1,13 +1,15 @@
 //! Makes a package's binaries static executables with a plain `cargo build` (shared by the probe,
-//! which runs inside containers without their libraries, and by the monitor, which stays resident
-//! once per container and should map as little as possible).
+//! which runs inside containers without their libraries, by the monitor, which stays resident
+//! once per container and should map as little as possible, and by `dock`, whose start-up is on
+//! the path of every `dock run`: no dynamic loader, no relocations, ~0.3 ms less per command).
 //!
 //! The usual way is `-C target-feature=+crt-static`, but cargo can only set rustflags for a whole
 //! build (and, without `--target`, for build scripts and proc-macros too), never for one package.
 //! So for the package's binaries only (`rustc-link-arg-bins`), this script asks for what rustc itself
 //! asks for under crt-static:
 //!
-//! * `-static-pie`: static start files (`rcrt1.o`), no program interpreter;
+//! * `-static -no-pie`: static start files, no program interpreter, and a fixed load address, so
+//!   nothing is relocated at start-up (a static PIE relocates itself: thousands of entries);
 //! * the C libraries as static archives. rustc (without crt-static) asks the linker for
 //!   `-Bdynamic -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc`. A search directory that comes first
 //!   holds a `lib<name>.so` for each of these that is a one-line linker script naming the static

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// The flags `run` and `create` share (docker's names).
+// The flags `run` and `create` share (docker's names). A plain comment: a doc comment here would
+// become the about text of `run --help` (the subcommands are built lazily, after their own).
 #[derive(Args, Clone, Default)]
 pub struct CreateFlags {
     /// Assign a name to the container
