@@ -13,6 +13,7 @@ pub mod image;
 pub mod runtime;
 pub mod safefs;
 pub mod store;
+pub mod stream;
 pub mod system;
 pub mod trace;
 pub mod types;

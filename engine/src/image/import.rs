@@ -7,7 +7,8 @@ use crate::archive;
 use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
 use crate::store::{ImageMeta, Reference, Store};
-use crate::types::{rfc3339_nanos, ContainerConfig, History, ImageConfig, ImageImportOptions, Progress, RootFs};
+use crate::stream::Sink;
+use crate::types::{rfc3339_nanos, ContainerConfig, History, ImageConfig, ImageImportOptions, RootFs};
 use std::io::Read;
 
 pub fn import(
@@ -15,7 +16,7 @@ pub fn import(
     input: &mut dyn Read,
     size_hint: Option<u64>,
     opts: &ImageImportOptions,
-    progress: Progress,
+    sink: &mut dyn Sink,
 ) -> Result<Digest> {
     // Everything the caller got wrong is refused before a byte is read.
     let reference = match opts.reference.as_deref().filter(|r| !r.is_empty()) {
@@ -34,10 +35,10 @@ pub fn import(
     let staging = store.staging()?;
     let layer_dir = staging.path().join("layer");
     std::fs::create_dir(&layer_dir).ctx("create layer staging")?;
-    let mut reader = ProgressReader::new(input, "Importing", size_hint, progress);
+    let mut reader = ProgressReader::new(input, "Importing", size_hint, sink);
     let applied = archive::apply_layer(&mut reader, &layer_dir, &archive::ApplyOptions::default())
         .map_err(|e| e.context("import"))?;
-    reader.finish();
+    reader.finish()?;
 
     // Dated by its content (the newest file in the tar), not by the clock: importing the same
     // tar with the same options always gives the same image id, and concurrent imports agree.

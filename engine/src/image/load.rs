@@ -12,7 +12,8 @@ use crate::archive::{self, tar, ApplyOptions};
 use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
 use crate::store::{ImageMeta, Reference, Store, StoreLock};
-use crate::types::{ImageConfig, ImageLoadResult, JsonMessage, Progress};
+use crate::stream::{self, Sink};
+use crate::types::{ImageConfig, ImageLoadResult, JsonMessage};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::Read;
@@ -86,7 +87,7 @@ struct Plan {
     parent: Option<Digest>,
 }
 
-pub fn load(store: &Store, input: &mut dyn Read, progress: Progress) -> Result<ImageLoadResult> {
+pub fn load(store: &Store, input: &mut dyn Read, sink: &mut dyn Sink) -> Result<ImageLoadResult> {
     let staging = store.staging()?;
     let (_, input) = archive::compress::decompress(input)?;
     let mut reader = tar::Reader::new(input);
@@ -133,13 +134,19 @@ pub fn load(store: &Store, input: &mut dyn Read, progress: Progress) -> Result<I
             n += 1;
             let dir = staging.path().join(format!("layer{n}"));
             std::fs::create_dir(&dir).ctx("create layer staging")?;
-            progress(&JsonMessage::progress("Loading layer", &short_name(&name), 0, Some(size)));
-            match archive::apply_layer(
+            let mut reader = super::progress::ProgressReader::new(
                 std::io::Cursor::new(head).chain(&mut payload),
-                &dir,
-                &ApplyOptions { blob_digest: true },
-            ) {
+                "Loading layer",
+                Some(size),
+                &mut *sink,
+            )
+            .with_id(short_name(&name));
+            let applied = archive::apply_layer(&mut reader, &dir, &ApplyOptions { blob_digest: true })
+                .and_then(|a| reader.finish().map(|()| a));
+            match applied {
                 Ok(applied) => Member::Layer { dir, applied },
+                // The caller stopped us: the staging directory goes with everything in it.
+                Err(err) if err.kind() == crate::ErrorKind::Canceled => return Err(err),
                 Err(err) => {
                     let _ = crate::store::remove_tree(&dir);
                     // The rest of this member is skipped by the reader; only an error if it is used.
@@ -159,7 +166,8 @@ pub fn load(store: &Store, input: &mut dyn Read, progress: Progress) -> Result<I
             "invalid archive: it has neither manifest.json (docker save) nor index.json (OCI layout)",
         ));
     };
-    publish(store, &mut members, plans, progress)
+    stream::check(sink)?;
+    publish(store, &mut members, plans, sink)
 }
 
 fn short_name(p: &Path) -> String {
@@ -364,7 +372,7 @@ fn publish(
     store: &Store,
     members: &mut HashMap<PathBuf, Member>,
     plans: Vec<Plan>,
-    progress: Progress,
+    sink: &mut dyn Sink,
 ) -> Result<ImageLoadResult> {
     let lock = store.lock()?;
     let mut result = ImageLoadResult::default();
@@ -384,12 +392,13 @@ fn publish(
         )?;
         if plan.tags.is_empty() {
             result.untagged_ids.push(id.to_string());
-            progress(&JsonMessage::stream(format!("Loaded image ID: {id}\n")));
+            // Past the point of no return: the image is in; a caller who stops now just stops listening.
+            let _ = stream::message(sink, &JsonMessage::stream(format!("Loaded image ID: {id}\n")));
         }
         for t in &plan.tags {
             set_tag(store, &lock, t, &id)?;
             result.tags.push(t.familiar());
-            progress(&JsonMessage::stream(format!("Loaded image: {}\n", t.familiar())));
+            let _ = stream::message(sink, &JsonMessage::stream(format!("Loaded image: {}\n", t.familiar())));
         }
     }
     Ok(result)

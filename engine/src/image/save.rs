@@ -8,6 +8,7 @@ use crate::archive::tar::{self, Header, Kind, Time};
 use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
 use crate::store::{Image, Reference, Store};
+use crate::stream::{Cancel, CancelWriter};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -197,21 +198,9 @@ fn write_entry(w: &mut dyn Write, h: &Header, body: Option<&[u8]>) -> Result<()>
     Ok(())
 }
 
-/// Save into `path` atomically: a failed save leaves no file (nor a previous one changed).
-pub fn save_file(store: &Store, names: &[String], path: &Path) -> Result<()> {
+/// Save into `path` (mode 0600, as `docker save -o`) atomically: a failed or cancelled save leaves
+/// no file (nor a previous one changed).
+pub fn save_file(store: &Store, names: &[String], path: &Path, cancel: Option<&Cancel>) -> Result<()> {
     collect(store, names)?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", crate::digest::random_hex(4)));
-    let result = (|| {
-        let f = std::fs::File::create(&tmp).ctx(format_args!("create {}", tmp.display()))?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-        save(store, names, &mut w)?;
-        w.flush().ctx(format_args!("write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).ctx(format_args!("rename to {}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::safefs::write_output_file(path, 0o600, |w| save(store, names, &mut CancelWriter::new(w, cancel)))
 }

@@ -51,3 +51,40 @@ pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     result
 }
+
+/// Write a user's output file (`save -o`, `export -o`, the C ABI's file variants) through `f`:
+/// a regular file (or a new one) is written as temp file → fsync → rename, so a failed or
+/// cancelled write leaves no partial file and an existing file untouched; anything else that
+/// exists there (`/dev/stdout`, a fifo) is written in place. New files get `mode`.
+pub fn write_output_file(path: &Path, mode: u32, f: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>) -> Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut out =
+            std::fs::OpenOptions::new().write(true).open(path).ctx(format_args!("open {}", path.display()))?;
+        return f(&mut out);
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| crate::Error::invalid(format!("not a file path: {}", path.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{name}.partial-{}", crate::digest::random_hex(6)));
+    let result = (|| {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)
+            .ctx_lookup(format_args!("create {}", tmp.display()))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        f(&mut w)?;
+        let file =
+            w.into_inner().map_err(|e| crate::Error::io(format_args!("write {}", tmp.display()), e.into_error()))?;
+        file.sync_all().ctx(format_args!("fsync {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).ctx(format_args!("rename to {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

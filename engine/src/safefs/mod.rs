@@ -10,7 +10,7 @@
 mod atomic;
 mod root;
 
-pub use atomic::{fsync_dir, write_atomic, write_replace};
+pub use atomic::{fsync_dir, write_atomic, write_output_file, write_replace};
 pub use root::{fd_path, is_plain_name, sorted_names, RootDir};
 
 use crate::error::{Error, Result};

@@ -23,7 +23,7 @@ const RESOLVE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGIC
 impl RootDir {
     pub fn open(path: &Path) -> Result<RootDir> {
         let fd = rustix::fs::open(path, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
-            .ctx(format_args!("open {}", path.display()))?;
+            .ctx_lookup(format_args!("open {}", path.display()))?;
         Ok(RootDir { fd, path: path.to_path_buf() })
     }
 

@@ -62,6 +62,3 @@ impl JsonMessage {
         }
     }
 }
-
-/// Where an operation reports progress. `&mut |_| {}` when nobody listens.
-pub type Progress<'a> = &'a mut dyn FnMut(&JsonMessage);

@@ -15,7 +15,7 @@ pub use build::ImageBuildOptions;
 pub use config::{ContainerConfig, HealthConfig, History, ImageConfig, RootFs};
 pub use container::*;
 pub use image::*;
-pub use message::{JsonMessage, Progress, ProgressDetail};
+pub use message::{JsonMessage, ProgressDetail};
 pub use system::{OpenOptions, SystemInfo, SystemVersion};
 pub use volume::*;
 

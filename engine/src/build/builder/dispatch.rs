@@ -109,7 +109,7 @@ impl Builder<'_, '_> {
     pub(super) fn probe(&mut self, st: &mut StageState, key: &Key) -> Result<bool> {
         match self.cache.lookup(key, st.image.as_ref().map(|i| &i.id))? {
             Some(img) => {
-                self.out.line(" ---> Using cache");
+                self.out.line(" ---> Using cache")?;
                 st.image = Some(img);
                 Ok(true)
             }
@@ -232,7 +232,7 @@ impl Builder<'_, '_> {
                 let previous = st.config.healthcheck.as_ref().and_then(|p| p.test.clone()).unwrap_or_default();
                 let new_is_none = h.test.as_deref().is_some_and(|t| t.first().map(String::as_str) == Some("NONE"));
                 if !new_is_none && previous.first().is_some_and(|t| t != "NONE") {
-                    self.out.line(format_args!("Note: overriding previous HEALTHCHECK: [{}]", previous.join(" ")));
+                    self.out.line(format_args!("Note: overriding previous HEALTHCHECK: [{}]", previous.join(" ")))?;
                 }
                 config::apply(&mut st.config, &instr)?;
                 format!("HEALTHCHECK {}", go_health(h))

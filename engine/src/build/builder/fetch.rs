@@ -134,7 +134,7 @@ pub struct Download {
 }
 
 /// Download `url` into a new file (mode 0600) in `dir`; `progress(current, total)` as it comes.
-pub fn download(url: &str, dir: &Path, progress: &mut dyn FnMut(u64, Option<u64>)) -> Result<Download> {
+pub fn download(url: &str, dir: &Path, progress: &mut dyn FnMut(u64, Option<u64>) -> Result<()>) -> Result<Download> {
     let mut current = Url::parse(url)?;
     for _ in 0..=MAX_REDIRECTS {
         let mut resp = Response::get(&current)?;
@@ -190,7 +190,7 @@ fn write_body(
     path: &Path,
     url: &str,
     total: Option<u64>,
-    progress: &mut dyn FnMut(u64, Option<u64>),
+    progress: &mut dyn FnMut(u64, Option<u64>) -> Result<()>,
 ) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -214,7 +214,7 @@ fn write_body(
         f.write_all(&buf[..k]).ctx(format_args!("write {}", path.display()))?;
         if n - shown >= 1 << 20 {
             shown = n;
-            progress(n, total);
+            progress(n, total)?;
         }
     }
     if total.is_some_and(|t| t != n) {
@@ -223,7 +223,7 @@ fn write_body(
             total.unwrap_or(0)
         )));
     }
-    progress(n, total);
+    progress(n, total)?;
     Ok(())
 }
 
@@ -462,7 +462,7 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
                 .to_vec(),
         );
-        let d = download(&format!("http://127.0.0.1:{port}/f.txt"), t.path(), &mut |_, _| {}).unwrap();
+        let d = download(&format!("http://127.0.0.1:{port}/f.txt"), t.path(), &mut |_, _| Ok(())).unwrap();
         let req = h.join().unwrap();
         assert!(req.starts_with("GET /f.txt HTTP/1.1\r\n") && req.contains(&format!("Host: 127.0.0.1:{port}\r\n")));
         assert_eq!(d.name.as_deref(), Some("f.txt"));
@@ -474,16 +474,16 @@ mod tests {
             b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\nContent-Disposition: attachment; filename=\"../n.bin\"\r\n\r\nabcdef"
                 .to_vec(),
         );
-        let d = download(&format!("http://127.0.0.1:{port}/dir/"), t.path(), &mut |_, _| {}).unwrap();
+        let d = download(&format!("http://127.0.0.1:{port}/dir/"), t.path(), &mut |_, _| Ok(())).unwrap();
         assert_eq!((d.name.as_deref(), std::fs::read(&d.path).unwrap()), (Some("n.bin"), b"abc".to_vec()));
 
         let (port, _h) = serve(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot here\n".to_vec());
-        let e = download(&format!("http://127.0.0.1:{port}/x"), t.path(), &mut |_, _| {}).unwrap_err();
+        let e = download(&format!("http://127.0.0.1:{port}/x"), t.path(), &mut |_, _| Ok(())).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::NotFound);
         assert_eq!(e.message(), format!("failed to GET http://127.0.0.1:{port}/x with status 404 Not Found: not here"));
 
         let (port, _h) = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n".to_vec());
-        let e = download(&format!("http://127.0.0.1:{port}/big"), t.path(), &mut |_, _| {}).unwrap_err();
+        let e = download(&format!("http://127.0.0.1:{port}/big"), t.path(), &mut |_, _| Ok(())).unwrap_err();
         assert!(e.message().contains("limit"), "{e}");
     }
 }

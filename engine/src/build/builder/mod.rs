@@ -39,7 +39,8 @@ use crate::build::dockerfile::{self, Command, Dockerfile, Instruction, MetaArgs,
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::store::{Image, Reference, Store};
-use crate::types::{ImageBuildOptions, Progress};
+use crate::stream::Sink;
+use crate::types::ImageBuildOptions;
 use cache::Cache;
 use context::Context;
 use dispatch::StageState;
@@ -50,7 +51,12 @@ use std::rc::Rc;
 /// Build an image; returns its id. Progress is Docker's build stream (`{"stream": "Step 1/2 :
 /// FROM busybox\n"}`, …, `{"aux": {"ID": …}}`); an error is returned, not streamed (front ends
 /// render it; with `q`, the held-back output is streamed first).
-pub fn build(store: &Store, context: BuildContext<'_>, opts: &ImageBuildOptions, progress: Progress) -> Result<Digest> {
+pub fn build(
+    store: &Store,
+    context: BuildContext<'_>,
+    opts: &ImageBuildOptions,
+    sink: &mut dyn Sink,
+) -> Result<Digest> {
     check_options(opts)?;
     let tags = opts
         .t
@@ -63,13 +69,13 @@ pub fn build(store: &Store, context: BuildContext<'_>, opts: &ImageBuildOptions,
             Ok(r)
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut out = Output::new(progress, opts.q);
+    let mut out = Output::new(sink, opts.q);
     let result = (|| {
         let ctx = Context::open(store, context, &opts.dockerfile)?;
         let df = dockerfile::parse(&ctx.dockerfile, &ctx.dockerfile_name)?;
         let image = Builder::new(store, opts, &mut out, ctx, df)?.run()?;
-        out.image_id(image.id.as_str());
-        out.line(format_args!("Successfully built {}", image.id.short()));
+        out.image_id(image.id.as_str())?;
+        out.line(format_args!("Successfully built {}", image.id.short()))?;
         if !tags.is_empty() {
             let lock = store.lock()?;
             for r in &tags {
@@ -77,10 +83,10 @@ pub fn build(store: &Store, context: BuildContext<'_>, opts: &ImageBuildOptions,
             }
             drop(lock);
             for r in &tags {
-                out.line(format_args!("Successfully tagged {}", r.familiar()));
+                out.line(format_args!("Successfully tagged {}", r.familiar()))?;
             }
         }
-        out.quiet_result(image.id.as_str());
+        out.quiet_result(image.id.as_str())?;
         Ok(image.id)
     })();
     if result.is_err() {
@@ -197,7 +203,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             + stages.iter().filter(|s| needed[s.index]).map(|s| 1 + s.instructions.len()).sum::<usize>()
             + self.opts.labels.len();
         for instr in df.meta_args() {
-            self.print_step(&instr.original);
+            self.print_step(&instr.original)?;
         }
         self.consumed.extend(self.meta.names().map(str::to_string));
         for (i, need) in needed.iter().enumerate() {
@@ -215,7 +221,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             .map(String::as_str)
             .collect();
         if !unused.is_empty() {
-            self.out.line(format_args!("[Warning] One or more build-args [{}] were not consumed", unused.join(" ")));
+            self.out.line(format_args!("[Warning] One or more build-args [{}] were not consumed", unused.join(" ")))?;
         }
         Ok(image)
     }
@@ -278,7 +284,7 @@ impl<'a, 'p> Builder<'a, 'p> {
         let df = self.df.clone();
         let stages = df.stages();
         let stage = stages[i];
-        self.print_step(&stage.from_instruction().original);
+        self.print_step(&stage.from_instruction().original)?;
         let name = self.meta.expand_from(stage.from, df.escape)?;
         if let Some(p) = self.meta.expand_platform(stage.from, df.escape)? {
             crate::image::platform(Some(&p))?;
@@ -293,37 +299,45 @@ impl<'a, 'p> Builder<'a, 'p> {
         let mut st = StageState::new(i, base);
         if let Some(triggers) = st.config.on_build.take().filter(|t| !t.is_empty()) {
             let n = triggers.len();
-            self.out.line(format_args!("# Executing {n} build trigger{}", if n == 1 { "" } else { "s" }));
+            self.out.line(format_args!("# Executing {n} build trigger{}", if n == 1 { "" } else { "s" }))?;
             for expression in &triggers {
                 for instr in dockerfile::parse_trigger(expression)? {
-                    self.dispatch(&mut st, &instr, dockerfile::DEFAULT_ESCAPE, true)?;
+                    self.dispatch(&mut st, &instr, dockerfile::DEFAULT_ESCAPE, true)
+                        .map_err(|e| self.step_failed(e, &instr))?;
                 }
             }
         }
-        self.print_image(&st);
+        self.print_image(&st)?;
         for instr in stage.instructions {
-            self.print_step(&instr.original);
-            self.dispatch(&mut st, instr, df.escape, true)?;
-            self.print_image(&st);
+            self.print_step(&instr.original)?;
+            self.dispatch(&mut st, instr, df.escape, true).map_err(|e| self.step_failed(e, instr))?;
+            self.print_image(&st)?;
         }
         if i == self.target {
             for (k, v) in &self.opts.labels {
                 let instr = label_instruction(k, v);
-                self.print_step(&instr.original);
-                self.dispatch(&mut st, &instr, df.escape, false)?;
-                self.print_image(&st);
+                self.print_step(&instr.original)?;
+                self.dispatch(&mut st, &instr, df.escape, false).map_err(|e| self.step_failed(e, &instr))?;
+                self.print_image(&st)?;
             }
         }
         Ok(st.image)
     }
 
-    fn print_step(&mut self, text: &str) {
+    fn print_step(&mut self, text: &str) -> Result<()> {
         self.step += 1;
-        self.out.line(format_args!("Step {}/{} : {text}", self.step, self.total));
+        self.out.line(format_args!("Step {}/{} : {text}", self.step, self.total))
     }
 
-    fn print_image(&mut self, st: &StageState) {
-        self.out.line(format_args!(" ---> {}", st.image.as_ref().map_or("", |i| i.id.short())));
+    fn print_image(&mut self, st: &StageState) -> Result<()> {
+        self.out.line(format_args!(" ---> {}", st.image.as_ref().map_or("", |i| i.id.short())))
+    }
+
+    /// A step's failure names the step in its details (front ends need not parse `Step N/M`).
+    fn step_failed(&self, e: Error, instr: &Instruction) -> Error {
+        let step =
+            crate::error::BuildStep { number: self.step, total: self.total, instruction: instr.original.clone() };
+        e.with_details(crate::error::ErrorDetails { build_step: Some(step), ..Default::default() })
     }
 
     /// Intermediate containers go after their step: always unless `rm=false` (then only with

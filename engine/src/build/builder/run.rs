@@ -14,6 +14,7 @@ use super::Builder;
 use crate::build::dockerfile::{CommandLine, Heredoc, Instruction, Run};
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::stream::{Output, WithCancel};
 use crate::types::{AttachOptions, ContainerCreateRequest, HostConfig, Resources};
 
 /// The network of `RUN` containers for a `networkmode`/`RUN --network` value.
@@ -88,7 +89,7 @@ impl Intermediate<'_> {
     fn finish(mut self, out: &mut super::output::Output<'_>) -> Result<()> {
         let remove = std::mem::replace(&mut self.remove, false);
         if remove {
-            out.line(format_args!("Removing intermediate container {}", &self.id[..12]));
+            out.line(format_args!("Removing intermediate container {}", &self.id[..12]))?;
             crate::container::remove::remove(self.store, &self.id, true, true)?;
         }
         Ok(())
@@ -169,24 +170,35 @@ impl Builder<'_, '_> {
         };
         let req = ContainerCreateRequest { config, host_config, networking_config: None };
         let id = crate::container::create::create(self.store, None, &req)?.id;
-        self.out.line(format_args!(" ---> Running in {}", &id[..12]));
+        // Removed on every path out of here, stopped builds included (the guard's drop).
         let container = Intermediate { store: self.store, id: id.clone(), remove: self.remove_containers() };
+        self.out.line(format_args!(" ---> Running in {}", &id[..12]))?;
 
         let attach = AttachOptions { stream: true, stdout: true, stderr: true, ..Default::default() };
+        let cancel = self.out.cancel().cloned();
         let out = &mut *self.out;
-        let code = crate::container::attach::start_attached(self.store, &id, &attach, None, &mut |_, chunk| {
-            out.bytes(chunk);
-            Ok(())
-        });
-        self.out.end_bytes();
-        let result = match code {
-            Ok(Some(0)) => self.commit_run(st, &key, &id, saved),
-            Ok(Some(n)) => {
-                Err(Error::invalid(format!("The command '{}' returned a non-zero code: {n}", argv.join(" "))))
+        let mut sink = |o: Output<'_>| match o {
+            Output::Stdout(b) | Output::Stderr(b) => out.bytes(b),
+            _ => Ok(()),
+        };
+        let code = match &cancel {
+            Some(c) => {
+                crate::container::attach::start_attached(self.store, &id, &attach, None, &mut WithCancel(sink, c))
             }
+            None => crate::container::attach::start_attached(self.store, &id, &attach, None, &mut sink),
+        };
+        let result = match code {
+            Ok(Some(0)) => self.out.end_bytes().and_then(|()| self.commit_run(st, &key, &id, saved)),
+            Ok(Some(n)) => self.out.end_bytes().and_then(|()| {
+                Err(Error::invalid(format!("The command '{}' returned a non-zero code: {n}", argv.join(" ")))
+                    .with_exit_code(n))
+            }),
             Ok(None) => Err(Error::internal(format!("The command '{}' ended without an exit status", argv.join(" ")))),
             Err(e) => Err(e),
         };
+        if result.as_ref().is_err_and(|e| e.kind() == crate::ErrorKind::Canceled) {
+            return result; // the guard removes the container, saying nothing more
+        }
         let removed = container.finish(self.out);
         result.and(removed)
     }
