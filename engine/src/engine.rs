@@ -1,21 +1,28 @@
 //! [`Engine`]: the one façade (ARCHITECTURE.md rule 1). One method per Engine API operation; the
 //! CLI, the HTTP server, the C ABI, Python and Node call only these. Each method is a thin
 //! delegation to the capability that owns the work.
+//!
+//! Long operations stream through one [`Sink`] and stop when it says so or when its [`Cancel`]
+//! token is cancelled (`crate::stream` states the contract); operations whose output is a byte
+//! stream (`save`, `export`, `archive`) take a `Write` and an optional token. Failures are
+//! [`Error`]s whose kind and details (exit codes, the failing build step) front ends act on.
 
 use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
 use crate::image::remove::{ImagePins, ImageUser};
 use crate::store::{Store, DEFAULT_ROOT};
+use crate::stream::{Cancel, Sink, Stdin};
 use crate::types::*;
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// An open state root. `Send + Sync`: one engine may serve many threads at once; many engines
-/// (in many processes) may share one root.
-#[derive(Debug)]
+/// An open state root. `Send + Sync` and cheap to clone (clones share one handle): one engine
+/// may serve many threads at once; many engines (in many processes) may share one root.
+#[derive(Debug, Clone)]
 pub struct Engine {
-    store: Store,
+    store: Arc<Store>,
 }
 
 impl Engine {
@@ -28,7 +35,7 @@ impl Engine {
         if !root.is_absolute() {
             return Err(Error::invalid(format!("state root must be an absolute path: {}", root.display())));
         }
-        Ok(Engine { store: Store::open(&root)? })
+        Ok(Engine { store: Arc::new(Store::open(&root)?) })
     }
 
     /// Open with options given as the Engine API JSON document (`{"Root": "/x"}`; `""`/`null` = defaults).
@@ -55,16 +62,16 @@ impl Engine {
         input: &mut dyn Read,
         size_hint: Option<u64>,
         opts: &ImageImportOptions,
-        progress: Progress,
+        sink: &mut dyn Sink,
     ) -> Result<String> {
-        crate::image::import::import(&self.store, input, size_hint, opts, progress).map(|d| d.to_string())
+        crate::image::import::import(&self.store, input, size_hint, opts, sink).map(|d| d.to_string())
     }
 
     /// [`Engine::image_import`] from a file (`-` is not special here: front ends map it to stdin).
-    pub fn image_import_file(&self, path: &Path, opts: &ImageImportOptions, progress: Progress) -> Result<String> {
-        let mut f = std::fs::File::open(path).ctx(format_args!("open {}", path.display()))?;
+    pub fn image_import_file(&self, path: &Path, opts: &ImageImportOptions, sink: &mut dyn Sink) -> Result<String> {
+        let mut f = std::fs::File::open(path).ctx_lookup(format_args!("open {}", path.display()))?;
         let size = f.metadata().ok().map(|m| m.len());
-        self.image_import(&mut f, size, opts, progress)
+        self.image_import(&mut f, size, opts, sink)
     }
 
     /// `GET /images/json`
@@ -93,23 +100,24 @@ impl Engine {
     }
 
     /// `GET /images/get?names=…`: the `docker save` archive of these images, streamed to `out`.
-    pub fn image_save(&self, names: &[String], out: &mut dyn Write) -> Result<()> {
-        crate::image::save::save(&self.store, names, out)
+    pub fn image_save(&self, names: &[String], out: &mut dyn Write, cancel: Option<&Cancel>) -> Result<()> {
+        crate::image::save::save(&self.store, names, &mut crate::stream::CancelWriter::new(out, cancel))
     }
 
-    /// [`Engine::image_save`] into a file, atomically: a failed save leaves no partial file.
-    pub fn image_save_file(&self, names: &[String], path: &Path) -> Result<()> {
-        crate::image::save::save_file(&self.store, names, path)
+    /// [`Engine::image_save`] into a file (mode 0600), atomically: a failed or cancelled save
+    /// leaves no partial file.
+    pub fn image_save_file(&self, names: &[String], path: &Path, cancel: Option<&Cancel>) -> Result<()> {
+        crate::image::save::save_file(&self.store, names, path, cancel)
     }
 
     /// `POST /images/load`: a `docker save` / OCI layout archive (any compression).
-    pub fn image_load(&self, input: &mut dyn Read, progress: Progress) -> Result<ImageLoadResult> {
-        crate::image::load::load(&self.store, input, progress)
+    pub fn image_load(&self, input: &mut dyn Read, sink: &mut dyn Sink) -> Result<ImageLoadResult> {
+        crate::image::load::load(&self.store, input, sink)
     }
 
-    pub fn image_load_file(&self, path: &Path, progress: Progress) -> Result<ImageLoadResult> {
-        let mut f = std::fs::File::open(path).ctx(format_args!("open {}", path.display()))?;
-        self.image_load(&mut f, progress)
+    pub fn image_load_file(&self, path: &Path, sink: &mut dyn Sink) -> Result<ImageLoadResult> {
+        let mut f = std::fs::File::open(path).ctx_lookup(format_args!("open {}", path.display()))?;
+        self.image_load(&mut f, sink)
     }
 
     /// `POST /build`: build an image from a context (a directory, or a tar or lone Dockerfile
@@ -120,9 +128,9 @@ impl Engine {
         &self,
         context: crate::build::BuildContext<'_>,
         opts: &ImageBuildOptions,
-        progress: Progress,
+        sink: &mut dyn Sink,
     ) -> Result<String> {
-        crate::build::build(&self.store, context, opts, progress).map(|d| d.to_string())
+        crate::build::build(&self.store, context, opts, sink).map(|d| d.to_string())
     }
 
     // ---- containers -----------------------------------------------------------------------
@@ -136,9 +144,10 @@ impl Engine {
         crate::container::create::create(&self.store, name, req)
     }
 
-    /// `POST /containers/{id}/start`
+    /// `POST /containers/{id}/start`. Attach and wait calls made before it (still waiting) see
+    /// the whole run: the process execs once they are connected.
     pub fn container_start(&self, id: &str) -> Result<()> {
-        crate::container::start::start(&self.store, id, false).map(|_| ())
+        crate::container::start::start(&self.store, id).map(|_| ())
     }
 
     /// Start and attach in one step (`docker run` without `-d`, `docker start -a`): the process
@@ -147,10 +156,10 @@ impl Engine {
         &self,
         id: &str,
         opts: &AttachOptions,
-        stdin: Option<Box<dyn Read + Send>>,
-        out: &mut dyn FnMut(u8, &[u8]) -> Result<()>,
+        stdin: Option<Stdin>,
+        sink: &mut dyn Sink,
     ) -> Result<Option<i64>> {
-        crate::container::attach::start_attached(&self.store, id, opts, stdin, out)
+        crate::container::attach::start_attached(&self.store, id, opts, stdin, sink)
     }
 
     /// `POST /containers/{id}/stop?t=&signal=`
@@ -168,9 +177,10 @@ impl Engine {
         crate::container::stop::restart(&self.store, id, timeout)
     }
 
-    /// `POST /containers/{id}/wait?condition=`
-    pub fn container_wait(&self, id: &str, condition: &str) -> Result<ContainerWaitResponse> {
-        crate::container::wait::wait(&self.store, id, condition)
+    /// `POST /containers/{id}/wait?condition=` (`not-running`, `next-exit`, `removed`). A wait
+    /// for the next exit of a container not running yet sees the run its next start makes.
+    pub fn container_wait(&self, id: &str, condition: &str, cancel: Option<&Cancel>) -> Result<ContainerWaitResponse> {
+        crate::container::wait::wait(&self.store, id, condition, cancel)
     }
 
     /// `DELETE /containers/{id}?force=&v=`
@@ -188,25 +198,21 @@ impl Engine {
         crate::container::inspect::inspect(&self.store, id)
     }
 
-    /// `GET /containers/{id}/logs`: output goes to `out(stream, bytes)` (1 stdout, 2 stderr).
-    pub fn container_logs(
-        &self,
-        id: &str,
-        opts: &LogsOptions,
-        out: &mut dyn FnMut(u8, &[u8]) -> Result<()>,
-    ) -> Result<()> {
-        crate::container::logs::logs(&self.store, id, opts, out)
+    /// `GET /containers/{id}/logs`: output goes to the sink (`Output::Stdout`/`Stderr`).
+    pub fn container_logs(&self, id: &str, opts: &LogsOptions, sink: &mut dyn Sink) -> Result<()> {
+        crate::container::logs::logs(&self.store, id, opts, sink)
     }
 
     /// `POST /containers/{id}/attach`: returns the exit code if the container exited meanwhile.
+    /// A container that is not running is attached to from its next start on.
     pub fn container_attach(
         &self,
         id: &str,
         opts: &AttachOptions,
-        stdin: Option<Box<dyn Read + Send>>,
-        out: &mut dyn FnMut(u8, &[u8]) -> Result<()>,
+        stdin: Option<Stdin>,
+        sink: &mut dyn Sink,
     ) -> Result<Option<i64>> {
-        crate::container::attach::attach(&self.store, id, opts, stdin, out)
+        crate::container::attach::attach(&self.store, id, opts, stdin, sink)
     }
 
     /// `POST /containers/{id}/resize?h=&w=`
@@ -229,8 +235,14 @@ impl Engine {
     }
 
     /// `GET /containers/{id}/export`
-    pub fn container_export(&self, id: &str, out: &mut (dyn Write + Send)) -> Result<()> {
-        crate::container::export::export(&self.store, id, out)
+    pub fn container_export(&self, id: &str, out: &mut (dyn Write + Send), cancel: Option<&Cancel>) -> Result<()> {
+        crate::container::export::export(&self.store, id, out, cancel)
+    }
+
+    /// [`Engine::container_export`] into a file, atomically: a failed or cancelled export leaves
+    /// no partial file.
+    pub fn container_export_file(&self, id: &str, path: &Path, cancel: Option<&Cancel>) -> Result<()> {
+        crate::container::export::export_file(&self.store, id, path, cancel)
     }
 
     /// `POST /commit?container=`: returns the new image id.
@@ -248,10 +260,15 @@ impl Engine {
         &self,
         exec_id: &str,
         opts: &ExecStartConfig,
-        stdin: Option<Box<dyn Read + Send>>,
-        out: &mut dyn FnMut(u8, &[u8]) -> Result<()>,
+        stdin: Option<Stdin>,
+        sink: &mut dyn Sink,
     ) -> Result<Option<i64>> {
-        crate::container::exec::start(&self.store, exec_id, opts, stdin, out)
+        crate::container::exec::start(&self.store, exec_id, opts, stdin, sink)
+    }
+
+    /// `POST /exec/{id}/resize?h=&w=`
+    pub fn exec_resize(&self, exec_id: &str, height: u16, width: u16) -> Result<()> {
+        crate::container::exec::resize(&self.store, exec_id, height, width)
     }
 
     /// `GET /exec/{id}/json`
@@ -260,8 +277,19 @@ impl Engine {
     }
 
     /// `GET /containers/{id}/archive?path=`
-    pub fn container_archive_get(&self, id: &str, path: &str, out: &mut (dyn Write + Send)) -> Result<PathStat> {
-        crate::container::copy::archive_get(&self.store, id, path, out)
+    pub fn container_archive_get(
+        &self,
+        id: &str,
+        path: &str,
+        out: &mut (dyn Write + Send),
+        cancel: Option<&Cancel>,
+    ) -> Result<PathStat> {
+        crate::container::copy::archive_get(&self.store, id, path, &mut crate::stream::CancelWriter::new(out, cancel))
+    }
+
+    /// `HEAD /containers/{id}/archive?path=`: what `archive_get` would send, without the body.
+    pub fn container_archive_stat(&self, id: &str, path: &str) -> Result<PathStat> {
+        crate::container::copy::archive_stat(&self.store, id, path)
     }
 
     /// `PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=`
@@ -300,9 +328,16 @@ impl Engine {
         crate::container::rename::rename(&self.store, id, new_name)
     }
 
-    /// `GET /containers/{id}/stats?stream=false`
-    pub fn container_stats(&self, id: &str) -> Result<Stats> {
-        crate::container::stats::stats(&self.store, id)
+    /// `GET /containers/{id}/stats?stream=false[&one-shot=true]`: one sample; unless `one_shot`,
+    /// with `precpu_stats` from a sample a second earlier (as Docker).
+    pub fn container_stats(&self, id: &str, one_shot: bool, cancel: Option<&Cancel>) -> Result<Stats> {
+        crate::container::stats::stats(&self.store, id, one_shot, cancel)
+    }
+
+    /// `GET /containers/{id}/stats`: a sample a second (`Output::Stats`, each with the previous as
+    /// `precpu_stats`) until the container stops or the sink stops the stream.
+    pub fn container_stats_stream(&self, id: &str, sink: &mut dyn Sink) -> Result<()> {
+        crate::container::stats::stream(&self.store, id, sink)
     }
 
     /// `POST /containers/prune`

@@ -1,53 +1,71 @@
 //! `attach`: the container's live output (after, optionally, its log so far) and its stdin,
 //! through the monitor's socket. The log replay and the live stream meet exactly at the offset the
 //! monitor reports when it registers the client, so nothing is lost or repeated.
+//!
+//! A container that is not running can be attached to: the call registers (see
+//! `runtime::clients`) and waits for the next start, whose process is held before `execve` until
+//! the registered clients are connected — so the docker CLI's `run` (attach, wait, then start)
+//! sees every byte, as `start_attached` does in one call.
 
-use super::logs::Sink;
+use super::watch::{self, Next};
 use crate::error::{Error, IoContext, Result};
+use crate::runtime::clients::Registration;
 use crate::runtime::launch;
 use crate::runtime::monitor::logs::LogLine;
-use crate::runtime::protocol::{self, Reply, Request};
+use crate::runtime::protocol::{Reply, Request};
 use crate::store::Store;
+use crate::stream::{wait_readable, Output, Sink, Stdin};
 use crate::types::AttachOptions;
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::io::{BufRead, BufReader, Read, Seek};
+use std::os::fd::{AsFd, OwnedFd};
 
 /// Returns the exit code when the stream ended because the container exited.
 pub fn attach(
     store: &Store,
     name: &str,
     opts: &AttachOptions,
-    stdin: Option<Box<dyn Read + Send>>,
-    out: Sink,
+    stdin: Option<Stdin>,
+    sink: &mut dyn Sink,
 ) -> Result<Option<i64>> {
     let c = super::load(store, name)?;
     if !opts.stream {
         if opts.logs {
-            replay(&c.log_path(), 0, u64::MAX, opts, out)?;
+            replay(&c.log_path(), 0, u64::MAX, opts, sink)?;
         }
         return Ok(None);
-    }
-    if !c.is_running() {
-        return Err(Error::conflict("You cannot attach to a stopped container, start it first"));
     }
     if c.is_paused() {
         return Err(Error::conflict("You cannot attach to a paused container, unpause it first"));
     }
-    stream(&c, opts, stdin, out)
+    if c.state.status == crate::runtime::state::Status::Restarting {
+        return Err(Error::conflict("You cannot attach to a restarting container, wait until it is running"));
+    }
+    if c.is_running() {
+        return stream(&c, opts, stdin, None, sink);
+    }
+    // Not running: the whole of its next run.
+    let reg = Registration::new(&c.dir)?;
+    match watch::next_start(&c.dir, sink.cancel())? {
+        Next::Started => stream(&c, opts, stdin, Some(&reg), sink),
+        Next::Removed => Err(super::no_such_container(name)),
+    }
 }
 
-/// `run` without `-d` and `start -a`: start the container held before exec, attach, release it
-/// (by attaching): every byte of output reaches the caller, even from a process that exits at
-/// once and a container removed by `--rm` right after.
+/// `run` without `-d` and `start -a`: register, start, attach (which releases the process held
+/// before exec): every byte of output reaches the caller, even from a process that exits at once
+/// and a container removed by `--rm` right after.
 pub fn start_attached(
     store: &Store,
     name: &str,
     opts: &AttachOptions,
-    stdin: Option<Box<dyn Read + Send>>,
-    out: Sink,
+    stdin: Option<Stdin>,
+    sink: &mut dyn Sink,
 ) -> Result<Option<i64>> {
     let c = super::load(store, name)?;
-    let monitor = super::start::start(store, &c.id, true)?;
-    let code = stream(&c, &AttachOptions { stream: true, logs: false, ..opts.clone() }, stdin, out)?;
+    let reg = Registration::new(&c.dir)?;
+    let monitor = super::start::start(store, &c.id)?;
+    let code = stream(&c, &AttachOptions { stream: true, logs: false, ..opts.clone() }, stdin, Some(&reg), sink)?;
+    drop(reg);
     // Return once the monitor is done with its bookkeeping (and with `--rm`, the removal), as
     // `docker run` waits for `condition=removed`; a restart policy keeps it alive: no wait then.
     if c.host_config.auto_remove || super::Container::load(store, &c.id)?.is_some_and(|c| !c.is_running()) {
@@ -59,65 +77,37 @@ pub fn start_attached(
 fn stream(
     c: &super::Container,
     opts: &AttachOptions,
-    stdin: Option<Box<dyn Read + Send>>,
-    out: Sink,
+    stdin: Option<Stdin>,
+    client: Option<&Registration>,
+    sink: &mut dyn Sink,
 ) -> Result<Option<i64>> {
-    let req = Request::Attach { stdin: opts.stdin && stdin.is_some(), stdout: opts.stdout, stderr: opts.stderr };
+    let with_stdin = opts.stdin && stdin.is_some();
+    let req = Request::Attach {
+        stdin: with_stdin,
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        client: client.map(|r| r.token().to_string()),
+    };
     let Some(mut sock) = launch::connect(&c.dir, &req)? else {
         return Err(Error::conflict("You cannot attach to a stopped container, start it first"));
     };
+    wait_readable(sock.as_fd(), sink.cancel(), None)?;
     let reply: Reply = launch::read_reply(&mut sock)?.ok_or_else(|| Error::conflict("the container exited"))?;
     if let Some(e) = reply.error {
         return Err(Error::conflict(e));
     }
     if opts.logs {
         let from = if opts.logs_of_run { reply.run_log_offset.unwrap_or(0) } else { 0 };
-        replay(&c.log_path(), from, reply.log_offset.unwrap_or(0), opts, out)?;
+        replay(&c.log_path(), from, reply.log_offset.unwrap_or(0), opts, sink)?;
     }
-    let copier = match (opts.stdin, stdin) {
-        (true, Some(mut input)) => {
-            let mut w = sock.try_clone().ctx("clone the attach socket")?;
-            Some(std::thread::spawn(move || {
-                let mut buf = [0u8; 32 * 1024];
-                loop {
-                    match input.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            if w.write_all(&buf[..n]).is_err() {
-                                return;
-                            }
-                        }
-                    }
-                }
-                // stdin EOF reaches the container (if it was started with StdinOnce).
-                let _ = w.shutdown(std::net::Shutdown::Write);
-            }))
-        }
-        _ => None,
-    };
-    let mut buf = Vec::new();
-    let mut code = None;
-    loop {
-        match protocol::read_frame(&mut sock, &mut buf) {
-            Ok(Some(protocol::EXIT)) => {
-                let r: Reply = serde_json::from_slice(&buf).unwrap_or_default();
-                code = r.status_code.map(i64::from);
-                break;
-            }
-            Ok(Some(stream)) => out(stream, &buf)?,
-            Ok(None) => break,
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(Error::io("read from the monitor", e)),
-        }
-    }
-    let _ = sock.shutdown(std::net::Shutdown::Both);
-    // The stdin copier may be blocked reading a terminal: it is left to end with the process.
-    drop(copier);
-    Ok(code)
+    let from: OwnedFd = sock.into();
+    let to = if with_stdin { Some(from.try_clone().ctx("dup the attach socket")?) } else { None };
+    let end = super::stdio::relay(&from, to, if with_stdin { stdin } else { None }, sink)?;
+    Ok(end.and_then(|r| r.status_code.map(i64::from)))
 }
 
 /// Send the log's lines between byte offsets `from` and `to`.
-fn replay(path: &std::path::Path, from: u64, to: u64, opts: &AttachOptions, out: Sink) -> Result<()> {
+fn replay(path: &std::path::Path, from: u64, to: u64, opts: &AttachOptions, sink: &mut dyn Sink) -> Result<()> {
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -132,10 +122,12 @@ fn replay(path: &std::path::Path, from: u64, to: u64, opts: &AttachOptions, out:
             return Ok(());
         }
         let Ok(l) = serde_json::from_str::<LogLine>(&line) else { continue };
-        let (stream, wanted) =
-            if l.stream == "stderr" { (protocol::STDERR, opts.stderr) } else { (protocol::STDOUT, opts.stdout) };
-        if wanted {
-            out(stream, l.log.as_bytes())?;
+        if l.stream == "stderr" {
+            if opts.stderr {
+                sink.send(Output::Stderr(l.log.as_bytes()))?;
+            }
+        } else if opts.stdout {
+            sink.send(Output::Stdout(l.log.as_bytes()))?;
         }
     }
 }

@@ -40,6 +40,13 @@ fn stat_in(root: &RootDir, rel: &Path, shown: &str) -> Result<(PathStat, bool)> 
     ))
 }
 
+/// `HEAD /containers/{id}/archive?path=`: the stat of `path` alone.
+pub fn archive_stat(store: &Store, name: &str, path: &str) -> Result<PathStat> {
+    let c = super::load(store, name)?;
+    let r = rel(path)?;
+    super::rootfs::with_rootfs(store, &c, |root| stat_in(root, &r, path).map(|(s, _)| s))
+}
+
 /// `GET /containers/{id}/archive?path=`: a tar of `path` (its top entry named as the path's
 /// last component).
 pub fn archive_get(store: &Store, name: &str, path: &str, out: &mut (dyn Write + Send)) -> Result<PathStat> {

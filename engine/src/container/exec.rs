@@ -2,23 +2,16 @@
 //! (`libdocker-monitor exec`). Exec records live in `<container>/exec/<exec-id>.json` (the spec
 //! the exec monitor reads) and `<exec-id>.state.json` (what happened).
 
-use super::logs::Sink;
 use crate::error::{Error, IoContext, Result};
 use crate::runtime::launch;
-use crate::runtime::protocol::{self, Reply};
+use crate::runtime::protocol::{Reply, Request};
 use crate::runtime::spec::{ExecSpec, Process};
+use crate::runtime::state::ExecState;
 use crate::store::Store;
+use crate::stream::{Sink, Stdin};
 use crate::types::{ExecConfig, ExecInspect, ExecProcessConfig, ExecStartConfig};
-use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ExecState {
-    running: bool,
-    exit_code: Option<i64>,
-}
 
 /// `POST /containers/{id}/exec`: validate and record; returns the exec id.
 pub fn create(store: &Store, name: &str, cfg: &ExecConfig) -> Result<String> {
@@ -86,10 +79,14 @@ pub fn create(store: &Store, name: &str, cfg: &ExecConfig) -> Result<String> {
 }
 
 fn save_state(dir: &std::path::Path, id: &str, s: &ExecState) -> Result<()> {
-    crate::safefs::write_replace(
-        &dir.join(format!("{id}.state.json")),
-        &serde_json::to_vec(s).expect("exec state json"),
-    )
+    crate::safefs::write_replace(&dir.join(ExecState::file_name(id)), &serde_json::to_vec(s).expect("exec state json"))
+}
+
+fn load_state(dir: &std::path::Path, id: &str) -> ExecState {
+    std::fs::read(dir.join(ExecState::file_name(id)))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
 }
 
 /// Find an exec by id: (container dir, spec).
@@ -108,12 +105,13 @@ fn find(store: &Store, exec_id: &str) -> Result<(std::path::PathBuf, ExecSpec)> 
 }
 
 /// `POST /exec/{id}/start`: run it; with `detach`, return once it started. Returns the exit code.
+/// A caller that stops listening leaves the process running (as Docker does), its output unread.
 pub fn start(
     store: &Store,
     exec_id: &str,
     opts: &ExecStartConfig,
-    stdin: Option<Box<dyn Read + Send>>,
-    out: Sink,
+    stdin: Option<Stdin>,
+    sink: &mut dyn Sink,
 ) -> Result<Option<i64>> {
     let (dir, mut spec) = find(store, exec_id)?;
     let c = super::load(store, &spec.container_id)?;
@@ -123,6 +121,9 @@ pub fn start(
     if c.is_paused() {
         return Err(Error::conflict(format!("Container {} is paused, unpause the container before exec", c.id)));
     }
+    if load_state(&dir, exec_id).running {
+        return Err(Error::conflict(format!("Error: Exec command {exec_id} is already running")));
+    }
     spec.detach = opts.detach;
     if opts.console_size.is_some() {
         spec.process.console_size = opts.console_size;
@@ -131,7 +132,6 @@ pub fn start(
     spec.process.seccomp =
         if spec.privileged { None } else { c.dir.join("seccomp.bpf").exists().then(|| c.dir.join("seccomp.bpf")) };
     crate::safefs::write_replace(&dir.join(format!("{exec_id}.json")), &serde_json::to_vec(&spec).expect("exec json"))?;
-    save_state(&dir, exec_id, &ExecState { running: true, exit_code: None })?;
     let with_stdin = spec.process.open_stdin && stdin.is_some() && !opts.detach;
     let monitor = launch::monitor_path()?;
     let mut child = Command::new(&monitor)
@@ -143,67 +143,47 @@ pub fn start(
         .stderr(Stdio::null())
         .spawn()
         .ctx(format_args!("execute {}", monitor.display()))?;
-    let copier = match (child.stdin.take(), stdin) {
-        (Some(mut w), Some(mut input)) if with_stdin => Some(std::thread::spawn(move || {
-            let mut buf = [0u8; 32 * 1024];
-            while let Ok(n) = input.read(&mut buf) {
-                if n == 0 || w.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-        })),
-        _ => None,
-    };
-    let mut output = child.stdout.take().expect("piped stdout");
-    let mut buf = Vec::new();
-    let mut result: Result<Option<i64>> = Ok(None);
-    loop {
-        match protocol::read_frame(&mut output, &mut buf) {
-            Ok(Some(protocol::EXIT)) => {
-                let r: Reply = serde_json::from_slice(&buf).unwrap_or_default();
-                result = match r.error {
-                    Some(e) => Err(Error::invalid(format!("exec failed: {e}"))).map_err(|e: Error| {
-                        // Keep Docker's exit-code convention visible to the CLI.
-                        e.context(format!("exit code {}", r.status_code.unwrap_or(126)))
-                    }),
-                    None => Ok(r.status_code.map(i64::from)),
-                };
-                if opts.detach {
-                    break;
-                }
-            }
-            Ok(Some(stream)) => {
-                if let Err(e) = out(stream, &buf) {
-                    result = Err(e);
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(_) => break,
+    let to = child.stdin.take().map(OwnedFd::from);
+    let from = OwnedFd::from(child.stdout.take().expect("piped stdout"));
+    // The exec monitor leaves at once (its parent exits): nothing of ours outlives this call.
+    let _ = child.wait();
+    let end = super::stdio::relay(&from, to, if with_stdin { stdin } else { None }, sink)?;
+    match end {
+        Some(Reply { error: Some(e), status_code, .. }) => {
+            Err(super::start::process_start_error("exec failed", &e, status_code, None))
         }
+        Some(r) => Ok(r.status_code.map(i64::from)),
+        // The exec monitor died without its last word: what it recorded, if anything.
+        None => Ok(load_state(&dir, exec_id).exit_code),
     }
-    if !opts.detach {
-        let _ = child.wait();
-    } else {
-        // The exec monitor detached (its parent exits at once).
-        let _ = child.wait();
+}
+
+/// `POST /exec/{id}/resize?h=&w=`: resize the terminal of a running exec.
+pub fn resize(store: &Store, exec_id: &str, height: u16, width: u16) -> Result<()> {
+    let (dir, spec) = find(store, exec_id)?;
+    if !spec.process.tty {
+        return Err(Error::conflict(format!("exec {exec_id} has no terminal to resize")));
     }
-    drop(copier);
-    let code = result.as_ref().ok().copied().flatten();
-    let _ = save_state(
-        &dir,
-        exec_id,
-        &ExecState { running: opts.detach && result.is_ok(), exit_code: if opts.detach { None } else { code } },
-    );
-    result
+    let sock = dir.join(format!("{exec_id}.sock"));
+    let mut s = match std::os::unix::net::UnixStream::connect(&sock) {
+        Ok(s) => s,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
+            return Err(Error::conflict(format!("exec {exec_id} is not running")))
+        }
+        Err(e) => return Err(Error::io(format_args!("connect {}", sock.display()), e)),
+    };
+    let mut line = serde_json::to_vec(&Request::ResizeExec { height, width }).expect("request json");
+    line.push(b'\n');
+    std::io::Write::write_all(&mut s, &line).ctx("send the resize")?;
+    match launch::read_reply(&mut s)? {
+        Some(Reply { error: Some(e), .. }) => Err(Error::conflict(e)),
+        _ => Ok(()),
+    }
 }
 
 pub fn inspect(store: &Store, exec_id: &str) -> Result<ExecInspect> {
     let (dir, spec) = find(store, exec_id)?;
-    let state: ExecState = std::fs::read(dir.join(format!("{exec_id}.state.json")))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let state = load_state(&dir, exec_id);
     let mut args = spec.process.args.clone();
     let entry = if args.is_empty() { String::new() } else { args.remove(0) };
     Ok(ExecInspect {
@@ -221,6 +201,6 @@ pub fn inspect(store: &Store, exec_id: &str) -> Result<ExecInspect> {
             entrypoint: entry,
             arguments: args,
         },
-        pid: 0,
+        pid: state.pid as i64,
     })
 }

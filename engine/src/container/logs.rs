@@ -4,16 +4,16 @@
 use super::record::monitor_alive;
 use crate::error::{Error, IoContext, Result};
 use crate::runtime::monitor::logs::LogLine;
-use crate::runtime::protocol::{STDERR, STDOUT};
 use crate::store::Store;
+use crate::stream::{Output, Sink};
 use crate::types::LogsOptions;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 
-/// Where output goes: `(stream, bytes)`; an error (e.g. the reader went away) stops the copy.
-pub type Sink<'a> = &'a mut dyn FnMut(u8, &[u8]) -> Result<()>;
+/// How often a follow looks for new lines (the monitor appends them as they come).
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(25);
 
-pub fn logs(store: &Store, name: &str, opts: &LogsOptions, out: Sink) -> Result<()> {
+pub fn logs(store: &Store, name: &str, opts: &LogsOptions, sink: &mut dyn Sink) -> Result<()> {
     if !opts.stdout && !opts.stderr {
         return Err(Error::invalid("Bad parameters: you must choose at least one stream"));
     }
@@ -41,12 +41,12 @@ pub fn logs(store: &Store, name: &str, opts: &LogsOptions, out: Sink) -> Result<
         let t = crate::types::unix_seconds(Some(&l.time)) as f64;
         wanted && (opts.since <= 0.0 || t >= opts.since.floor()) && (opts.until <= 0.0 || t <= opts.until)
     };
-    let emit = |l: &LogLine, out: &mut dyn FnMut(u8, &[u8]) -> Result<()>| -> Result<()> {
-        let stream = if l.stream == "stderr" { STDERR } else { STDOUT };
-        if opts.timestamps {
-            out(stream, format!("{} {}", l.time, l.log).as_bytes())
+    let emit = |l: &LogLine, sink: &mut dyn Sink| -> Result<()> {
+        let text = if opts.timestamps { format!("{} {}", l.time, l.log) } else { l.log.clone() };
+        if l.stream == "stderr" {
+            sink.send(Output::Stderr(text.as_bytes()))
         } else {
-            out(stream, l.log.as_bytes())
+            sink.send(Output::Stdout(text.as_bytes()))
         }
     };
     // Everything already written.
@@ -68,11 +68,11 @@ pub fn logs(store: &Store, name: &str, opts: &LogsOptions, out: Sink) -> Result<
                 }
                 last.push_back(l);
             }
-            None => emit(&l, out)?,
+            None => emit(&l, sink)?,
         }
     }
     for l in &last {
-        emit(l, out)?;
+        emit(l, sink)?;
     }
     if !opts.follow {
         return Ok(());
@@ -88,7 +88,7 @@ pub fn logs(store: &Store, name: &str, opts: &LogsOptions, out: Sink) -> Result<
             }
             if let Ok(l) = serde_json::from_str::<LogLine>(&partial) {
                 if keep(&l) {
-                    emit(&l, out)?;
+                    emit(&l, sink)?;
                 }
             }
             partial.clear();
@@ -96,6 +96,6 @@ pub fn logs(store: &Store, name: &str, opts: &LogsOptions, out: Sink) -> Result<
         if !alive {
             return Ok(());
         }
-        std::thread::sleep(std::time::Duration::from_millis(25));
+        crate::stream::sleep(FOLLOW_EVERY, sink.cancel())?;
     }
 }

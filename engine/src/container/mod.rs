@@ -29,9 +29,11 @@ pub mod rename;
 pub mod rootfs;
 pub mod start;
 pub mod stats;
+mod stdio;
 pub mod stop;
 pub mod top;
 pub mod wait;
+mod watch;
 
 pub use record::Container;
 

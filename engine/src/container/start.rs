@@ -32,10 +32,11 @@ pub fn default_devices() -> Vec<Device> {
         .collect()
 }
 
-/// Start the container. With `hold_for_attach`, its process waits before exec until a client
-/// attaches (see [`super::attach::start_attached`]). Returns a handle on the monitor's lock: it
-/// stays valid when `--rm` removes the directory, so the caller can wait for the monitor's end.
-pub fn start(store: &Store, name: &str, hold_for_attach: bool) -> Result<MonitorHandle> {
+/// Start the container. Its process is held before exec until the clients registered for this
+/// start (attach and wait calls made before it, see `runtime::clients`) are connected. Returns a
+/// handle on the monitor's lock: it stays valid when `--rm` removes the directory, so the caller
+/// can wait for the monitor's end.
+pub fn start(store: &Store, name: &str) -> Result<MonitorHandle> {
     let c = super::load(store, name)?;
     if c.is_running() {
         return Err(Error::not_modified(format!("container {} is already started", c.id)));
@@ -44,16 +45,39 @@ pub fn start(store: &Store, name: &str, hold_for_attach: bool) -> Result<Monitor
     crate::safefs::write_replace(&c.dir.join("spec.json"), &serde_json::to_vec(&spec).expect("spec json"))?;
     let handle = MonitorHandle::open(&c.dir)?;
     crate::trace::point("start: spec written");
-    let report = crate::runtime::launch::start(&c.dir, hold_for_attach)?;
+    let report = crate::runtime::launch::start(&c.dir)?;
     crate::trace::point("start: monitor reported");
     match report.error {
         None => Ok(handle),
         Some(msg) => {
             // The monitor records the failure (and removes an `--rm` container): let it finish.
             handle.wait();
-            Err(Error::invalid(format!("failed to start container {}: {msg}", super::short(&c.id))))
+            let what = format!("failed to start container {}", super::short(&c.id));
+            Err(process_start_error(&what, &msg, report.exit_code, report.kind.as_deref()))
         }
     }
+}
+
+/// A container's (or an exec's) process that could not start, as docker reports it: a command
+/// not found (exit 127) or not executable (126) is the caller's error (HTTP 400, as moby's
+/// `translateContainerdStartErr`), with the reason in the details; a failed set-up step keeps
+/// its own kind (a missing user is the caller's, a failed mount the system's); the rest is ours.
+pub(crate) fn process_start_error(what: &str, msg: &str, code: Option<i32>, kind: Option<&str>) -> Error {
+    use crate::error::{ErrorDetails, ErrorKind, StartFailure};
+    let (kind, failure, exit) = match code {
+        Some(127) => (ErrorKind::InvalidArgument, Some(StartFailure::CommandNotFound), 127),
+        Some(126) => (ErrorKind::InvalidArgument, Some(StartFailure::CommandNotExecutable), 126),
+        _ => match kind.and_then(ErrorKind::from_name).unwrap_or(ErrorKind::Internal) {
+            // "Not found" would read as "no such container" to an HTTP client.
+            ErrorKind::NotFound => (ErrorKind::InvalidArgument, None, 125),
+            k => (k, None, 125),
+        },
+    };
+    Error::new(kind, format!("{what}: {msg}")).with_details(ErrorDetails {
+        exit_code: Some(exit),
+        start_failure: failure,
+        ..Default::default()
+    })
 }
 
 /// The container's `monitor.lock`, which its monitor holds locked for its whole life.

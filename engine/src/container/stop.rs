@@ -51,7 +51,7 @@ pub fn restart(store: &Store, name: &str, timeout: Option<i64>) -> Result<()> {
     // The monitor may still be finishing its exit bookkeeping: wait for it to let go.
     let c = super::load(store, name)?;
     wait_monitor_gone(&c.dir);
-    super::start::start(store, &c.id, false).map(|_| ())
+    super::start::start(store, &c.id).map(|_| ())
 }
 
 /// Block (briefly) until the monitor of `dir` has released its lock.

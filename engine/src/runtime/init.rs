@@ -33,10 +33,22 @@ pub struct Gate {
     pub go: OwnedFd,
 }
 
-/// What a failed start reports (and exits with): 127 not found, 126 not executable, else 128.
+/// What a failed start reports (and exits with): 127 not found, 126 not executable, else 128
+/// with the failed step's error kind.
 pub struct InitError {
     pub message: String,
     pub code: i32,
+    pub kind: Option<crate::ErrorKind>,
+}
+
+impl InitError {
+    fn new(message: impl Into<String>, code: i32) -> InitError {
+        InitError { message: message.into(), code, kind: None }
+    }
+    /// A named step failed.
+    fn step(step: &str, e: Error) -> InitError {
+        InitError { message: format!("{step}: {e}"), code: 128, kind: Some(e.kind()) }
+    }
 }
 
 pub struct Init<'a> {
@@ -52,7 +64,7 @@ pub struct Init<'a> {
 impl Init<'_> {
     /// Set up everything and exec the container's process. Returns only on failure.
     pub fn run(&self, stdio: Stdio) -> InitError {
-        let fail = |step: &str, e: Error| InitError { message: format!("{step}: {e}"), code: 128 };
+        let fail = InitError::step;
         // SAFETY: plain syscall; the mode of files we create must not depend on the monitor's umask.
         unsafe { libc::umask(0o022) };
         if let Err(e) = close_extra_fds() {
@@ -144,11 +156,11 @@ pub fn start_process(
     seccomp: Option<&super::seccomp::Program>,
     gate: Option<&Gate>,
 ) -> InitError {
-    let fail = |step: &str, e: Error| InitError { message: format!("{step}: {e}"), code: 128 };
+    let fail = InitError::step;
     crate::trace::point("init: process");
     let user = match read_user(&p.user) {
         Ok(u) => u,
-        Err(e) => return InitError { message: e.message().to_string(), code: 126 },
+        Err(e) => return InitError::new(e.message(), 126),
     };
     let env = environment(p, &user, hostname);
     if let Err(e) = enter_cwd(&p.cwd) {
@@ -188,7 +200,7 @@ pub fn start_process(
         // SAFETY: one-byte write to the report pipe we were given.
         unsafe { libc::write(g.ready, b"R".as_ptr().cast(), 1) };
         if !matches!(rustix::io::read(&g.go, &mut b), Ok(1)) {
-            return InitError { message: "the monitor went away before the start".into(), code: 128 };
+            return InitError::new("the monitor went away before the start", 128);
         }
     }
     exec(&exe, &p.args, &env)
@@ -387,14 +399,14 @@ fn switch_user(u: &user::ExecUser) -> Result<()> {
 /// Resolve `args[0]` against the container's `PATH` (as Go's exec.LookPath does for Docker).
 fn find_executable(p: &Process, env: &[String]) -> std::result::Result<CString, InitError> {
     let Some(arg0) = p.args.first() else {
-        return Err(InitError { message: "no command specified".into(), code: 127 });
+        return Err(InitError::new("no command specified", 127));
     };
-    let not_found = |why: &str| InitError { message: format!("exec: \"{arg0}\": {why}"), code: 127 };
+    let not_found = |why: &str| InitError::new(format!("exec: \"{arg0}\": {why}"), 127);
     let check = |path: &Path| -> std::result::Result<bool, InitError> {
         match std::fs::metadata(path) {
             Ok(m) if m.is_file() && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0 => Ok(true),
-            Ok(m) if m.is_dir() => Err(InitError { message: format!("exec: \"{arg0}\": is a directory"), code: 126 }),
-            Ok(_) => Err(InitError { message: format!("exec: \"{arg0}\": permission denied"), code: 126 }),
+            Ok(m) if m.is_dir() => Err(InitError::new(format!("exec: \"{arg0}\": is a directory"), 126)),
+            Ok(_) => Err(InitError::new(format!("exec: \"{arg0}\": permission denied"), 126)),
             Err(_) => Ok(false),
         }
     };
@@ -441,5 +453,5 @@ fn exec(exe: &CString, args: &[String], env: &[String]) -> InitError {
         Some(libc::ENOENT) => 127,
         _ => 126,
     };
-    InitError { message: format!("exec {}: {e}", exe.to_string_lossy()), code }
+    InitError::new(format!("exec {}: {e}", exe.to_string_lossy()), code)
 }

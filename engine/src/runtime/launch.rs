@@ -53,14 +53,14 @@ fn library_dir() -> Option<PathBuf> {
     p.parent().map(Path::to_path_buf)
 }
 
-/// Execute the monitor for the container in `state_dir` and wait for its start report.
-/// With `wait_attach`, the process is held before exec until the first client attaches.
-pub fn start(state_dir: &Path, wait_attach: bool) -> Result<StartReport> {
+/// Execute the monitor for the container in `state_dir` and wait for its start report. The
+/// process is held before exec until the clients registered for this start have connected
+/// (`runtime::clients`).
+pub fn start(state_dir: &Path) -> Result<StartReport> {
     let monitor = monitor_path()?;
     let mut child = Command::new(&monitor)
         .arg("run")
         .arg(state_dir)
-        .args(wait_attach.then_some("--attach"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

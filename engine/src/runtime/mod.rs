@@ -7,6 +7,7 @@
 
 pub mod caps;
 pub mod cgroups;
+pub mod clients;
 pub mod init;
 pub mod launch;
 pub mod monitor;

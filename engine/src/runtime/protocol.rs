@@ -8,11 +8,14 @@ use std::io::{Read, Write};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
-    /// Stream the container's live output (and feed its stdin if `Stdin`).
+    /// Stream the container's live output (and feed its stdin if `Stdin`). `client`: the token
+    /// of a registration made before the start (see `runtime::clients`).
     Attach {
         stdin: bool,
         stdout: bool,
         stderr: bool,
+        #[serde(default)]
+        client: Option<String>,
     },
     Resize {
         height: u16,
@@ -26,8 +29,16 @@ pub enum Request {
         signal: i32,
         timeout: i64,
     },
-    /// Reply when the current run exits.
-    Wait,
+    /// Reply when the current run exits. `client` as for `Attach`.
+    Wait {
+        #[serde(default)]
+        client: Option<String>,
+    },
+    /// Resize the terminal of the exec `exec` (served by that exec's monitor).
+    ResizeExec {
+        height: u16,
+        width: u16,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +55,13 @@ pub struct Reply {
     pub log_offset: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run_log_offset: Option<u64>,
+}
+
+impl Reply {
+    /// A process that could not start: the error and its exit code.
+    pub fn failed(error: impl Into<String>, code: i32) -> Reply {
+        Reply { error: Some(error.into()), status_code: Some(code), ..Default::default() }
+    }
 }
 
 pub const STDIN: u8 = 0;

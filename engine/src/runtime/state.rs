@@ -56,3 +56,20 @@ impl State {
         crate::safefs::write_replace(&dir.join("state.json"), &serde_json::to_vec(self).expect("state json"))
     }
 }
+
+/// `<state>/exec/<exec-id>.state.json`: what an exec's monitor knows about its process. Written
+/// by the exec monitor (running at start, the exit code before its stream's last frame, so that
+/// whoever saw the stream end reads the code), read by `exec inspect`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ExecState {
+    pub running: bool,
+    pub exit_code: Option<i64>,
+    pub pid: i32,
+}
+
+impl ExecState {
+    pub fn file_name(exec_id: &str) -> String {
+        format!("{exec_id}.state.json")
+    }
+}

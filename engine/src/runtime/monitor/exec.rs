@@ -5,18 +5,36 @@
 //! (which runs the same tail of init as the container's first process), and relays its stdio:
 //! fd 0 → the process's stdin, its output → fd 1 as stdcopy frames, ending with an EXIT frame
 //! carrying `{"StatusCode": n}` (or `{"Error": …}` if it never started).
+//!
+//! It leaves the engine's process tree at once (its parent exits), so a caller that stops
+//! listening never has a child left to reap; it records the exec's state itself (running, then
+//! the exit code, written before the EXIT frame), and with a terminal serves `<exec-id>.sock`
+//! for resizes.
 
 use super::fdpass;
 use crate::runtime::cgroups::Cgroup;
 use crate::runtime::init::{close_extra_fds, start_process, Stdio};
 use crate::runtime::protocol::{self, Reply};
 use crate::runtime::spec::{ExecSpec, Spec};
-use crate::runtime::state::State;
+use crate::runtime::state::{ExecState, State};
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
 pub fn main(state_dir: &Path, exec_id: &str) -> i32 {
+    // SAFETY: single-threaded; the parent exits and the engine reaps it at once.
+    unsafe {
+        match libc::fork() {
+            -1 => {
+                send_exit(&Reply::failed("fork", 126));
+                return 126;
+            }
+            0 => {
+                libc::setsid();
+            }
+            _ => libc::_exit(0),
+        }
+    }
     match run(state_dir, exec_id) {
         Ok(code) => code,
         Err(msg) => {
@@ -51,18 +69,15 @@ fn run(state_dir: &Path, exec_id: &str) -> Result<i32, String> {
         }
         _ => None,
     };
-    if exec.detach {
-        // SAFETY: single-threaded; the parent tells the engine the exec started and leaves.
-        unsafe {
-            match libc::fork() {
-                -1 => return Err(format!("fork: {}", std::io::Error::last_os_error())),
-                0 => {
-                    libc::setsid();
-                }
-                _ => libc::_exit(0),
-            }
-        }
-    }
+    // The exec directory, for the state and the resize socket once we are in the container's
+    // mount namespace (where the state root's paths mean nothing).
+    let exec_dir = rustix::fs::open(
+        state_dir.join("exec").as_path(),
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| format!("open the exec directory: {e}"))?;
+    let resize = if exec.process.tty { Some(bind_resize_socket(&exec_dir, exec_id)?) } else { None };
     // SAFETY: prctl with constant arguments.
     unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
 
@@ -167,9 +182,11 @@ fn run(state_dir: &Path, exec_id: &str) -> Result<i32, String> {
         let r: super::StartReport = serde_json::from_slice(&msg).unwrap_or_default();
         let code = reap_blocking(pid);
         let code = r.exit_code.unwrap_or(code);
+        save_state(&exec_dir, exec_id, &ExecState { running: false, exit_code: Some(code as i64), pid: 0 });
         send_exit(&Reply { error: r.error, status_code: Some(code), ..Default::default() });
         return Ok(code);
     }
+    save_state(&exec_dir, exec_id, &ExecState { running: true, exit_code: None, pid });
     if exec.detach {
         // Started: tell the engine (an EXIT frame without a status) and run on unobserved.
         send_exit(&Reply::default());
@@ -191,8 +208,12 @@ fn run(state_dir: &Path, exec_id: &str) -> Result<i32, String> {
         },
         None => (out_r, Some(err_r), in_w),
     };
-    relay(output, errors, input, p.tty);
+    relay(output, errors, input, p.tty, resize.as_ref());
     let code = reap_blocking(pid);
+    save_state(&exec_dir, exec_id, &ExecState { running: false, exit_code: Some(code as i64), pid: 0 });
+    if let Some(_sock) = resize {
+        let _ = rustix::fs::unlinkat(&exec_dir, format!("{exec_id}.sock").as_str(), rustix::fs::AtFlags::empty());
+    }
     if !exec.detach {
         send_exit(&Reply { status_code: Some(code), ..Default::default() });
     }
@@ -200,14 +221,73 @@ fn run(state_dir: &Path, exec_id: &str) -> Result<i32, String> {
 }
 
 fn child_fail(report: &OwnedFd, message: &str, code: i32) -> ! {
-    let r = super::StartReport { error: Some(message.to_string()), exit_code: Some(code), pid: None };
+    let r = super::StartReport::failed(message, code);
     let _ = rustix::io::write(report, &serde_json::to_vec(&r).unwrap_or_default());
     // SAFETY: leave the child without running destructors.
     unsafe { libc::_exit(code) }
 }
 
+/// Write the exec's state (temp file → rename, relative to the exec directory's fd).
+fn save_state(dir: &OwnedFd, exec_id: &str, s: &ExecState) {
+    let name = ExecState::file_name(exec_id);
+    let tmp = format!(".tmp-{name}");
+    let Ok(fd) = rustix::fs::openat(
+        dir,
+        tmp.as_str(),
+        rustix::fs::OFlags::WRONLY
+            | rustix::fs::OFlags::CREATE
+            | rustix::fs::OFlags::TRUNC
+            | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    ) else {
+        return;
+    };
+    let _ = rustix::io::write(&fd, &serde_json::to_vec(s).unwrap_or_default());
+    drop(fd);
+    let _ = rustix::fs::renameat(dir, tmp.as_str(), dir, name.as_str());
+}
+
+/// `<exec-id>.sock` in the exec directory: resize requests for the exec's terminal.
+fn bind_resize_socket(dir: &OwnedFd, exec_id: &str) -> Result<std::os::unix::net::UnixListener, String> {
+    let path = format!("/proc/self/fd/{}/{exec_id}.sock", dir.as_raw_fd());
+    let _ = std::fs::remove_file(&path);
+    // SAFETY: umask is process-wide; the exec monitor is single-threaded.
+    let old = unsafe { libc::umask(0o177) };
+    let l = std::os::unix::net::UnixListener::bind(&path);
+    // SAFETY: restoring the previous umask.
+    unsafe { libc::umask(old) };
+    let l = l.map_err(|e| format!("bind the exec's resize socket: {e}"))?;
+    l.set_nonblocking(true).map_err(|e| e.to_string())?;
+    Ok(l)
+}
+
+/// Answer resize requests waiting on the listener (the terminal is `master`).
+fn serve_resize(l: &std::os::unix::net::UnixListener, master: RawFd) {
+    use std::io::{BufRead, BufReader};
+    while let Ok((sock, _)) = l.accept() {
+        let _ = sock.set_nonblocking(false);
+        let _ = sock.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+        let mut line = String::new();
+        let _ = BufReader::new(&sock).read_line(&mut line);
+        let mut reply = Reply::default();
+        match serde_json::from_str::<protocol::Request>(line.trim()) {
+            Ok(protocol::Request::ResizeExec { height, width }) => super::resize_tty(master, height, width),
+            _ => reply.error = Some("bad request".into()),
+        }
+        let mut out = serde_json::to_vec(&reply).unwrap_or_default();
+        out.push(b'\n');
+        let _ = (&sock).write_all(&out);
+    }
+}
+
 /// Copy our stdin to the process and its output to our stdout (framed) until its output closes.
-fn relay(output: OwnedFd, errors: Option<OwnedFd>, input: OwnedFd, tty: bool) {
+fn relay(
+    output: OwnedFd,
+    errors: Option<OwnedFd>,
+    input: OwnedFd,
+    tty: bool,
+    resize: Option<&std::os::unix::net::UnixListener>,
+) {
     let mut out_open = true;
     let mut err_open = errors.is_some();
     let mut in_open = true;
@@ -223,10 +303,16 @@ fn relay(output: OwnedFd, errors: Option<OwnedFd>, input: OwnedFd, tty: bool) {
                 revents: 0,
             },
             libc::pollfd { fd: if in_open { 0 } else { -1 }, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: resize.map_or(-1, |l| l.as_raw_fd()), events: libc::POLLIN, revents: 0 },
         ];
         // SAFETY: a valid pollfd array.
-        if unsafe { libc::poll(fds.as_mut_ptr(), 3, -1) } < 0 {
+        if unsafe { libc::poll(fds.as_mut_ptr(), 4, -1) } < 0 {
             continue;
+        }
+        if fds[3].revents != 0 {
+            if let Some(l) = resize {
+                serve_resize(l, output.as_raw_fd());
+            }
         }
         for (i, stream) in [(0usize, protocol::STDOUT), (1, protocol::STDERR)] {
             if fds[i].revents == 0 {

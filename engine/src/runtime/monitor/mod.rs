@@ -32,16 +32,40 @@ pub struct StartReport {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    /// The `ErrorKind` name of a failed init step (a user that does not exist is the caller's
+    /// error, a failed mount the system's); absent for the monitor's own failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// The monitor's own failures as `(message, 125)` tuples convert with `?`.
+impl From<(String, i32)> for StartReport {
+    fn from((message, code): (String, i32)) -> StartReport {
+        StartReport::failed(message, code)
+    }
+}
+
+impl StartReport {
+    /// A run that could not start: 127 not found, 126 not executable, 128 an init step, 125 ours.
+    pub(crate) fn failed(message: impl Into<String>, code: i32) -> StartReport {
+        StartReport { error: Some(message.into()), exit_code: Some(code), ..Default::default() }
+    }
+    fn message(&self) -> String {
+        self.error.clone().unwrap_or_else(|| "container init failed".into())
+    }
+    fn code(&self) -> i32 {
+        self.exit_code.unwrap_or(125)
+    }
 }
 
 /// `libdocker-monitor` entry point; returns the process exit code.
 pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().collect();
     match (args.get(1).map(String::as_str), args.get(2)) {
-        (Some("run"), Some(dir)) => match run(Path::new(dir), args.get(3).map(String::as_str) == Some("--attach")) {
+        (Some("run"), Some(dir)) => match run(Path::new(dir)) {
             Ok(()) => 0,
             Err(e) => {
-                report(&StartReport { error: Some(e.message().to_string()), exit_code: Some(125), pid: None });
+                report(&StartReport::failed(e.message(), 125));
                 1
             }
         },
@@ -92,7 +116,7 @@ pub(crate) struct Run {
 
 impl Run {
     /// Let the init exec; Err if the exec itself failed (it exited with 126/127).
-    pub(crate) fn release(&mut self) -> std::result::Result<(), (String, i32)> {
+    pub(crate) fn release(&mut self) -> std::result::Result<(), StartReport> {
         let Some(go) = self.go.take() else { return Ok(()) };
         crate::trace::point("monitor: release");
         let _ = rustix::io::write(&go, b"g");
@@ -101,12 +125,13 @@ impl Run {
         if msg.is_empty() {
             return Ok(());
         }
-        let r: StartReport = serde_json::from_slice(&msg).unwrap_or_default();
-        let code = r.exit_code.unwrap_or(128);
+        let mut r: StartReport = serde_json::from_slice(&msg).unwrap_or_default();
+        r.exit_code = Some(r.exit_code.unwrap_or(128));
+        r.error = Some(r.error.unwrap_or_else(|| "exec failed".into()));
         // SAFETY: reap the child that failed to exec.
         unsafe { libc::waitpid(self.pid, std::ptr::null_mut(), 0) };
         let _ = self.cgroup.destroy();
-        Err((r.error.unwrap_or_else(|| "exec failed".into()), code))
+        Err(r)
     }
 }
 
@@ -124,7 +149,7 @@ fn read_all(fd: &OwnedFd) -> Vec<u8> {
     msg
 }
 
-fn run(state_dir: &Path, wait_attach: bool) -> Result<()> {
+fn run(state_dir: &Path) -> Result<()> {
     crate::trace::point("monitor: main");
     let spec: Spec = serde_json::from_slice(&std::fs::read(state_dir.join("spec.json")).ctx("read spec.json")?)
         .map_err(|e| Error::internal(format!("spec.json: {e}")))?;
@@ -150,13 +175,12 @@ fn run(state_dir: &Path, wait_attach: bool) -> Result<()> {
                 sup.save();
                 if first {
                     report(&StartReport { pid: Some(run.pid), ..Default::default() });
-                    if wait_attach {
-                        sup.wait_for_attach(std::time::Duration::from_secs(10));
-                    }
+                    sup.wait_for_clients(std::time::Duration::from_secs(10));
                     first = false;
                 }
-                if let Err((message, code)) = run.release() {
-                    sup.record_exit(code, message, false);
+                if let Err(failed) = run.release() {
+                    let code = failed.code();
+                    sup.record_exit(code, failed.message(), false);
                     sup.finish_waiters(code);
                     if !sup.restart_wanted(code) {
                         break;
@@ -169,10 +193,11 @@ fn run(state_dir: &Path, wait_attach: bool) -> Result<()> {
                     break;
                 }
             }
-            Err((message, code)) => {
-                sup.record_exit(code, message.clone(), false);
+            Err(failed) => {
+                let code = failed.code();
+                sup.record_exit(code, failed.message(), false);
                 if first {
-                    report(&StartReport { error: Some(message), exit_code: Some(code), pid: None });
+                    report(&failed);
                     sup.finish_waiters(code);
                     break;
                 }
@@ -232,9 +257,9 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
 
 /// Start one run: cgroup, stdio, clone into new namespaces, wait until exec succeeded.
 /// Err = (message, exit code for the state: 127 not found, 126 not executable, else 125/128).
-fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
+fn start(spec: &Spec) -> std::result::Result<Run, StartReport> {
     crate::trace::point("monitor: start");
-    let Some(resources) = &spec.cgroup else { return Err(("no cgroup in spec".into(), 125)) };
+    let Some(resources) = &spec.cgroup else { return Err(StartReport::failed("no cgroup in spec", 125)) };
     let seccomp = match &spec.process.seccomp {
         Some(p) => {
             let bytes = std::fs::read(p).map_err(|e| (format!("read seccomp program: {e}"), 125))?;
@@ -295,7 +320,7 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
     // fork (copy-on-write) but puts the child in new namespaces.
     let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) } as i32;
     if pid < 0 {
-        return Err((format!("clone: {}", std::io::Error::last_os_error()), 125));
+        return Err(StartReport::failed(format!("clone: {}", std::io::Error::last_os_error()), 125));
     }
     if pid == 0 {
         drop(report_r);
@@ -355,7 +380,7 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
                 libc::kill(pid, libc::SIGKILL);
                 libc::waitpid(pid, std::ptr::null_mut(), 0);
             }
-            return Err((e.message().to_string(), 125));
+            return Err(StartReport::failed(e.message(), 125));
         }
     };
     // `R` = the init reached the gate before execve; anything else is its error report.
@@ -374,7 +399,7 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
         // SAFETY: reap the child that reported failure.
         unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
         let _ = cgroup.destroy();
-        return Err((r.error.unwrap_or_else(|| "container init failed".into()), r.exit_code.unwrap_or(125)));
+        return Err(StartReport { error: Some(r.message()), exit_code: Some(r.code()), ..r });
     }
     let (stdout, stderr, stdin, tty_master) = match console {
         Some(sock) => match fdpass::recv_fd(sock.as_raw_fd()) {
@@ -394,7 +419,7 @@ fn start(spec: &Spec) -> std::result::Result<Run, (String, i32)> {
                     libc::waitpid(pid, std::ptr::null_mut(), 0);
                 }
                 let _ = cgroup.destroy();
-                return Err(("did not receive the container's pty".into(), 125));
+                return Err(StartReport::failed("did not receive the container's pty", 125));
             }
         },
         None => (stdout.expect("stdout pipe"), stderr, stdin, None),
@@ -421,8 +446,13 @@ fn child(init: &Init, stdio: Stdio, report_w: OwnedFd) -> ! {
         }
     }
     let e = init.run(stdio);
-    let mut line = serde_json::to_vec(&StartReport { error: Some(e.message), exit_code: Some(e.code), pid: None })
-        .unwrap_or_default();
+    let report = StartReport {
+        error: Some(e.message),
+        exit_code: Some(e.code),
+        kind: e.kind.map(|k| k.name().into()),
+        pid: None,
+    };
+    let mut line = serde_json::to_vec(&report).unwrap_or_default();
     line.push(b'\n');
     let _ = rustix::io::write(&report_w, &line);
     // SAFETY: as above.

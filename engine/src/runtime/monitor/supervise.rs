@@ -42,6 +42,8 @@ pub(super) struct Supervisor<'a> {
     sigfd: OwnedFd,
     clients: Vec<Client>,
     waiters: Vec<UnixStream>,
+    /// Tokens of clients registered before the start that have connected (see `runtime::clients`).
+    connected: Vec<String>,
     run_log_offset: u64,
     backoff: Duration,
     started: Instant,
@@ -71,10 +73,18 @@ impl<'a> Supervisor<'a> {
         };
         let sock = super::socket_path(&dir);
         let _ = std::fs::remove_file(&sock);
-        // The socket is created 0600 (umask), never wider for an instant.
+        // The socket is created 0600 (umask), never wider for an instant, under a temporary name
+        // and renamed once it listens: whoever sees `monitor.sock` can connect (a client waiting
+        // for the start watches for the name; between bind and listen it would be refused).
         // SAFETY: umask is process-wide and we are single-threaded.
         let old = unsafe { libc::umask(0o177) };
-        let listener = super::with_socket_addr(&dir, |addr| UnixListener::bind(addr));
+        let listener = super::with_socket_addr(&dir, |addr| {
+            let tmp = addr.with_file_name("monitor.sock.new");
+            let _ = std::fs::remove_file(&tmp);
+            let l = UnixListener::bind(&tmp)?;
+            std::fs::rename(&tmp, addr)?;
+            Ok(l)
+        });
         // SAFETY: restoring the previous umask.
         unsafe { libc::umask(old) };
         let listener = listener.ctx("bind monitor.sock")?;
@@ -89,6 +99,7 @@ impl<'a> Supervisor<'a> {
             sigfd,
             clients: Vec::new(),
             waiters: Vec::new(),
+            connected: Vec::new(),
             run_log_offset: 0,
             backoff: INITIAL_BACKOFF,
             started: Instant::now(),
@@ -289,7 +300,8 @@ impl<'a> Supervisor<'a> {
             let mut reply = Reply::default();
             let pid = run.map(|r| r.pid);
             match req {
-                Request::Attach { stdin, stdout, stderr } => {
+                Request::Attach { stdin, stdout, stderr, client } => {
+                    self.connected.extend(client);
                     reply.log_offset = Some(self.log.offset);
                     reply.run_log_offset = Some(self.run_log_offset);
                     if write_reply(&sock, &reply) {
@@ -338,22 +350,32 @@ impl<'a> Supervisor<'a> {
                     }
                     continue;
                 }
-                Request::Wait => {
+                Request::Wait { client } => {
+                    self.connected.extend(client);
                     self.waiters.push(sock);
                     continue;
                 }
+                Request::ResizeExec { .. } => reply.error = Some("not an exec monitor".into()),
             }
             write_reply(&sock, &reply);
         }
     }
 
-    /// Before the first exec: serve requests until an attach client is registered (or timeout).
-    pub fn wait_for_attach(&mut self, timeout: Duration) {
+    /// Before the first exec: serve requests until every client that registered before the
+    /// start (attach and wait calls made before `start`) has connected, has died, or `timeout`
+    /// has passed. Nobody registered (the common case): no wait at all.
+    pub fn wait_for_clients(&mut self, timeout: Duration) {
         let until = Instant::now() + timeout;
         let mut kill_at = None;
-        while self.clients.is_empty() && Instant::now() < until {
+        loop {
+            let missing =
+                super::super::clients::pending(&self.dir).into_iter().filter(|t| !self.connected.contains(t)).count();
+            if missing == 0 || Instant::now() >= until {
+                return;
+            }
             let mut fds = [libc::pollfd { fd: self.listener.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
-            let ms = until.saturating_duration_since(Instant::now()).as_millis() as i32;
+            // A client that dies while we wait frees us at the next look (every 50 ms at most).
+            let ms = until.saturating_duration_since(Instant::now()).as_millis().min(50) as i32;
             // SAFETY: a valid pollfd.
             if unsafe { libc::poll(fds.as_mut_ptr(), 1, ms.max(1)) } > 0 {
                 self.accept(None, &mut kill_at);
