@@ -88,8 +88,8 @@
 typedef struct docker_engine docker_engine;
 
 /**
- * A failure: its code and a message for people. Owned by the caller; free it with
- * `docker_error_free`.
+ * A failure: its code, a message for people, and its details as JSON. Owned by the caller; free
+ * it with `docker_error_free`.
  */
 typedef struct docker_error docker_error;
 
@@ -102,8 +102,8 @@ typedef int docker_code;
  * Receives output while an operation runs, on the calling thread, before the function returns.
  * `stream` is `DOCKER_STREAM_STDOUT`, `DOCKER_STREAM_STDERR` or `DOCKER_STREAM_JSON`; `data`
  * (`len` bytes, not NUL-terminated) is valid only during the call. Return 0 to go on; any other
- * value stops the operation, which then fails with `DOCKER_ECANCELED` (JSON progress messages
- * cannot stop an operation: their return value is ignored).
+ * value stops the operation, which then fails with `DOCKER_ECANCELED` and leaves nothing it was
+ * making behind (a build's container, a half-loaded image).
  */
 typedef int (*docker_stream_cb)(void *user_data, int stream, const uint8_t *data, size_t len);
 
@@ -173,7 +173,7 @@ typedef int (*docker_stream_cb)(void *user_data, int stream, const uint8_t *data
 #define DOCKER_EPANIC 1003
 
 /**
- * The stream callback returned non-zero, which stopped the operation.
+ * The operation was stopped: the stream callback returned non-zero. Nothing it was making is left.
  */
 #define DOCKER_ECANCELED 1004
 
@@ -198,6 +198,15 @@ docker_code docker_error_code(const docker_error *err);
  * it ("No such container: x", "No such image: x").
  */
 const char *docker_error_message(const docker_error *err);
+
+/**
+ * What the caller may act on beyond the code, as a JSON object, valid until
+ * `docker_error_free(err)`: `{"ExitCode": 127, "StartFailure": "CommandNotFound"}` for a
+ * command that could not run (`"CommandNotExecutable"` → 126), `{"ExitCode": n, "BuildStep":
+ * {"Number", "Total", "Instruction"}}` for a failed build step; `{}` when there is nothing more
+ * (or `err` is NULL). Never NULL.
+ */
+const char *docker_error_details(const docker_error *err);
 
 /**
  * Free an error. NULL is allowed.
@@ -344,7 +353,9 @@ docker_code docker_image_load(const docker_engine *eng,
  * built …`) goes to `cb` as `DOCKER_STREAM_JSON` messages (`{"stream": "…"}`; `cb` may be
  * NULL). On success `*out_id` receives the image id. A failing step is
  * DOCKER_EINVALIDARGUMENT with Docker's message (`The command '/bin/sh -c false' returned a
- * non-zero code: 1`); nothing is tagged and no container is left.
+ * non-zero code: 1`) and the step and exit code in `docker_error_details`; nothing is tagged
+ * and no container is left. A callback that returns non-zero stops the build
+ * (`DOCKER_ECANCELED`), also in the middle of a `RUN`.
  */
 docker_code docker_image_build(const docker_engine *eng,
                                const char *context_dir,
@@ -394,7 +405,9 @@ docker_code docker_container_start_attached(const docker_engine *eng,
 /**
  * `POST /containers/{id}/attach`: attach to a running container until it exits or the stream
  * ends; arguments as for `docker_container_start_attached`. A stopped container fails with
- * `DOCKER_ECONFLICT`.
+ * `DOCKER_ECONFLICT` (the Engine API's attach would wait for its next start, which a C caller
+ * could not interrupt while nothing is streamed: to see a whole run, use
+ * `docker_container_start_attached`).
  */
 docker_code docker_container_attach(const docker_engine *eng,
                                     const char *id,
@@ -599,11 +612,14 @@ docker_code docker_container_rename(const docker_engine *eng,
                                     docker_error **err);
 
 /**
- * `GET /containers/{id}/stats?stream=false`: `*out_json` receives one sample
- * (`{"read", "pids_stats", "memory_stats", "cpu_stats", …}`).
+ * `GET /containers/{id}/stats?stream=false&one-shot=…`: `*out_json` receives one sample
+ * (`{"read", "preread", "pids_stats", "memory_stats", "cpu_stats", "precpu_stats", …}`). With
+ * `one_shot` false the sample is taken a second after a first one, which it carries as
+ * `precpu_stats` (what a CPU percentage needs); with `one_shot` true it returns at once.
  */
 docker_code docker_container_stats(const docker_engine *eng,
                                    const char *id,
+                                   bool one_shot,
                                    char **out_json,
                                    docker_error **err);
 

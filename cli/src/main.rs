@@ -3,7 +3,7 @@
 
 mod commands;
 mod format;
-mod progress;
+mod output;
 mod template;
 
 use clap::{Parser, Subcommand};

@@ -17,18 +17,19 @@ pub struct docker_engine {
     pub(crate) engine: Engine,
 }
 
-/// A failure: its code and a message for people. Owned by the caller; free it with
-/// `docker_error_free`.
+/// A failure: its code, a message for people, and its details as JSON. Owned by the caller; free
+/// it with `docker_error_free`.
 pub struct docker_error {
     code: docker_code,
     message: CString,
+    details: CString,
 }
 
 /// Receives output while an operation runs, on the calling thread, before the function returns.
 /// `stream` is `DOCKER_STREAM_STDOUT`, `DOCKER_STREAM_STDERR` or `DOCKER_STREAM_JSON`; `data`
 /// (`len` bytes, not NUL-terminated) is valid only during the call. Return 0 to go on; any other
-/// value stops the operation, which then fails with `DOCKER_ECANCELED` (JSON progress messages
-/// cannot stop an operation: their return value is ignored).
+/// value stops the operation, which then fails with `DOCKER_ECANCELED` and leaves nothing it was
+/// making behind (a build's container, a half-loaded image).
 pub type docker_stream_cb =
     Option<unsafe extern "C" fn(user_data: *mut c_void, stream: c_int, data: *const u8, len: usize) -> c_int>;
 
@@ -37,17 +38,18 @@ pub type docker_stream_cb =
 pub(crate) struct Fail {
     code: docker_code,
     message: String,
+    details: engine::error::ErrorDetails,
 }
 
 impl Fail {
     pub(crate) fn new(code: docker_code, message: impl Into<String>) -> Fail {
-        Fail { code, message: message.into() }
+        Fail { code, message: message.into(), details: Default::default() }
     }
 }
 
 impl From<engine::Error> for Fail {
     fn from(e: engine::Error) -> Fail {
-        Fail::new(e.kind().code(), e.message())
+        Fail { code: e.kind().code(), message: e.message().to_string(), details: e.details().clone() }
     }
 }
 
@@ -60,7 +62,6 @@ pub(crate) fn code_name(code: docker_code) -> &'static str {
         DOCKER_ENULL => "Null",
         DOCKER_EUTF8 => "Utf8",
         DOCKER_EPANIC => "Panic",
-        DOCKER_ECANCELED => "Canceled",
         c => engine::ErrorKind::from_code(c).map_or("Unknown", engine::ErrorKind::name),
     }
 }
@@ -83,7 +84,8 @@ pub(crate) fn call(err: *mut *mut docker_error, f: impl FnOnce() -> Res<()>) -> 
         Err(fail) => {
             let code = fail.code;
             if !err.is_null() {
-                let e = Box::new(docker_error { code, message: c_string(fail.message) });
+                let details = serde_json::to_string(&fail.details).unwrap_or_else(|_| "{}".into());
+                let e = Box::new(docker_error { code, message: c_string(fail.message), details: c_string(details) });
                 // SAFETY: the caller passes NULL or a writable `docker_error *` slot.
                 unsafe { *err = Box::into_raw(e) };
             }
@@ -182,53 +184,47 @@ impl Out<*mut c_char> {
     }
 }
 
-/// A stream callback with its user data; remembers whether the callback asked to stop.
+/// A stream callback with its user data, as the engine's sink: container output on
+/// `DOCKER_STREAM_STDOUT`/`STDERR`, progress messages and stats as JSON on `DOCKER_STREAM_JSON`;
+/// a non-zero return stops the operation (`DOCKER_ECANCELED`).
 pub(crate) struct Stream {
     cb: docker_stream_cb,
     user_data: *mut c_void,
-    stopped: bool,
 }
 
 impl Stream {
     pub(crate) fn new(cb: docker_stream_cb, user_data: *mut c_void) -> Stream {
-        Stream { cb, user_data, stopped: false }
+        Stream { cb, user_data }
     }
 
-    /// Deliver bytes; `Err` (and `stopped`) when the callback returns non-zero.
-    pub(crate) fn send(&mut self, stream: u8, data: &[u8]) -> engine::Result<()> {
+    fn deliver(&mut self, stream: c_int, data: &[u8]) -> engine::Result<()> {
         let Some(cb) = self.cb else { return Ok(()) };
         if data.is_empty() {
             return Ok(());
         }
         // SAFETY: the caller's callback, with the caller's user data and a buffer valid for the call.
-        let r = unsafe { cb(self.user_data, c_int::from(stream), data.as_ptr(), data.len()) };
-        if r != 0 {
-            self.stopped = true;
-            return Err(engine::Error::internal("stopped by the stream callback"));
+        if unsafe { cb(self.user_data, stream, data.as_ptr(), data.len()) } != 0 {
+            return Err(engine::Error::canceled().context("stopped by the stream callback"));
         }
         Ok(())
     }
+}
 
-    /// Deliver one JSON message on `DOCKER_STREAM_JSON` (the return value is ignored).
-    pub(crate) fn message(&mut self, m: &engine::types::JsonMessage) {
-        if let (Some(cb), Ok(s)) = (self.cb, serde_json::to_vec(m)) {
-            // SAFETY: as in `send`.
-            unsafe { cb(self.user_data, DOCKER_STREAM_JSON, s.as_ptr(), s.len()) };
-        }
-    }
-
-    /// The operation's result, `DOCKER_ECANCELED` when the callback stopped it.
-    pub(crate) fn finish<T>(&self, r: engine::Result<T>) -> Res<T> {
-        match r {
-            Err(_) if self.stopped => Err(Fail::new(DOCKER_ECANCELED, "stopped by the stream callback")),
-            r => r.map_err(Fail::from),
+impl engine::stream::Sink for Stream {
+    fn send(&mut self, out: engine::stream::Output<'_>) -> engine::Result<()> {
+        use engine::stream::Output;
+        match out {
+            Output::Stdout(b) => self.deliver(DOCKER_STREAM_STDOUT, b),
+            Output::Stderr(b) => self.deliver(DOCKER_STREAM_STDERR, b),
+            Output::Message(m) => self.deliver(DOCKER_STREAM_JSON, &serde_json::to_vec(m).unwrap_or_default()),
+            Output::Stats(s) => self.deliver(DOCKER_STREAM_JSON, &serde_json::to_vec(s).unwrap_or_default()),
         }
     }
 }
 
-/// An optional file descriptor to read from: a duplicate is made (close-on-exec) and owned by the
-/// library, which reads it until end of file and then closes it. -1 → None.
-pub(crate) fn reader_from_fd(fd: c_int) -> Res<Option<Box<dyn std::io::Read + Send>>> {
+/// An optional file descriptor for a container's stdin: a duplicate is made (close-on-exec) and
+/// owned by the library, which reads it until end of file and then closes it. -1 → None.
+pub(crate) fn stdin_from_fd(fd: c_int) -> Res<Option<engine::stream::Stdin>> {
     if fd < 0 {
         return Ok(None);
     }
@@ -239,8 +235,7 @@ pub(crate) fn reader_from_fd(fd: c_int) -> Res<Option<Box<dyn std::io::Read + Se
         return Err(Fail::new(DOCKER_EINVALIDARGUMENT, format!("stdin_fd {fd}: {e}")));
     }
     // SAFETY: `dup` is a fresh descriptor that we own.
-    let f = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(dup) };
-    Ok(Some(Box::new(f)))
+    Ok(Some(engine::stream::Stdin::Fd(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(dup) })))
 }
 
 // ---- the exported functions of the boundary --------------------------------------------------
@@ -277,6 +272,20 @@ pub unsafe extern "C" fn docker_error_message(err: *const docker_error) -> *cons
     }
     // SAFETY: a non-NULL error comes from this library and is not freed yet.
     unsafe { (*err).message.as_ptr() }
+}
+
+/// What the caller may act on beyond the code, as a JSON object, valid until
+/// `docker_error_free(err)`: `{"ExitCode": 127, "StartFailure": "CommandNotFound"}` for a
+/// command that could not run (`"CommandNotExecutable"` → 126), `{"ExitCode": n, "BuildStep":
+/// {"Number", "Total", "Instruction"}}` for a failed build step; `{}` when there is nothing more
+/// (or `err` is NULL). Never NULL.
+#[no_mangle]
+pub unsafe extern "C" fn docker_error_details(err: *const docker_error) -> *const c_char {
+    if err.is_null() {
+        return c"{}".as_ptr();
+    }
+    // SAFETY: a non-NULL error comes from this library and is not freed yet.
+    unsafe { (*err).details.as_ptr() }
 }
 
 /// Free an error. NULL is allowed.

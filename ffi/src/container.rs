@@ -77,17 +77,19 @@ pub unsafe extern "C" fn docker_container_start_attached(
         let id = str_arg(id, "id")?;
         let opts = attach_options(options_json)?;
         let out = Out::optional(out_exit_code);
-        let stdin = reader_from_fd(stdin_fd)?;
+        let stdin = stdin_from_fd(stdin_fd)?;
         let mut stream = Stream::new(cb, user_data);
-        let r = eng.container_start_attached(id, &opts, stdin, &mut |s, d| stream.send(s, d));
-        out.write(stream.finish(r)?.unwrap_or(-1));
+        let r = eng.container_start_attached(id, &opts, stdin, &mut stream);
+        out.write(r?.unwrap_or(-1));
         Ok(())
     })
 }
 
 /// `POST /containers/{id}/attach`: attach to a running container until it exits or the stream
 /// ends; arguments as for `docker_container_start_attached`. A stopped container fails with
-/// `DOCKER_ECONFLICT`.
+/// `DOCKER_ECONFLICT` (the Engine API's attach would wait for its next start, which a C caller
+/// could not interrupt while nothing is streamed: to see a whole run, use
+/// `docker_container_start_attached`).
 #[no_mangle]
 pub unsafe extern "C" fn docker_container_attach(
     eng: *const docker_engine,
@@ -104,10 +106,13 @@ pub unsafe extern "C" fn docker_container_attach(
         let id = str_arg(id, "id")?;
         let opts = attach_options(options_json)?;
         let out = Out::optional(out_exit_code);
-        let stdin = reader_from_fd(stdin_fd)?;
+        let stdin = stdin_from_fd(stdin_fd)?;
+        if opts.stream && !eng.container_inspect(id)?.state.running {
+            return Err(engine::Error::conflict("You cannot attach to a stopped container, start it first").into());
+        }
         let mut stream = Stream::new(cb, user_data);
-        let r = eng.container_attach(id, &opts, stdin, &mut |s, d| stream.send(s, d));
-        out.write(stream.finish(r)?.unwrap_or(-1));
+        let r = eng.container_attach(id, &opts, stdin, &mut stream);
+        out.write(r?.unwrap_or(-1));
         Ok(())
     })
 }
@@ -178,7 +183,7 @@ pub unsafe extern "C" fn docker_container_wait(
         let eng = engine(eng)?;
         let id = str_arg(id, "id")?;
         let out = Out::required(out_status, "out_status")?;
-        out.write(eng.container_wait(id, "")?.status_code);
+        out.write(eng.container_wait(id, "", None)?.status_code);
         Ok(())
     })
 }
@@ -273,8 +278,7 @@ pub unsafe extern "C" fn docker_container_logs(
             json_arg(options_json, "options_json")?
         };
         let mut stream = Stream::new(cb, user_data);
-        let r = eng.container_logs(id, &opts, &mut |s, d| stream.send(s, d));
-        stream.finish(r)
+        Ok(eng.container_logs(id, &opts, &mut stream)?)
     })
 }
 
@@ -330,34 +334,6 @@ pub unsafe extern "C" fn docker_container_changes(
     })
 }
 
-/// Write the file `path` with `f`, atomically: into a new file beside it, renamed over `path` only
-/// on success, so a failure leaves no partial file and an existing file untouched. A `path` that
-/// exists and is not a regular file (`/dev/stdout`, a FIFO) is written directly.
-fn write_file(path: &str, f: impl FnOnce(&mut std::fs::File) -> engine::Result<()>) -> Res<()> {
-    let io = |what: &str, e: std::io::Error| engine::Error::io(format_args!("{what} {path}"), e);
-    let target = Path::new(path);
-    if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
-        let mut file = std::fs::OpenOptions::new().write(true).open(target).map_err(|e| io("open", e))?;
-        return Ok(f(&mut file)?);
-    }
-    let name = target.file_name().ok_or_else(|| engine::Error::invalid(format!("not a file path: {path}")))?;
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".partial-{}-{seq}", std::process::id()));
-    let tmp = target.with_file_name(tmp_name);
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| io("create", e))?;
-    let r = f(&mut file).map_err(Fail::from).and_then(|()| {
-        file.sync_all().map_err(|e| io("sync", e))?;
-        std::fs::rename(&tmp, target).map_err(|e| io("rename to", e).into())
-    });
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    r
-}
-
 fn open_file(path: &str) -> Res<std::fs::File> {
     Ok(std::fs::File::open(path).map_err(|e| engine::Error::io(format_args!("open {path}"), e))?)
 }
@@ -374,7 +350,7 @@ pub unsafe extern "C" fn docker_container_export(
         let eng = engine(eng)?;
         let id = str_arg(id, "id")?;
         let path = str_arg(path, "path")?;
-        write_file(path, |f| eng.container_export(id, f))
+        Ok(eng.container_export_file(id, Path::new(path), None)?)
     })
 }
 
@@ -418,8 +394,8 @@ pub unsafe extern "C" fn docker_container_archive_get(
         let tar_path = str_arg(tar_path, "tar_path")?;
         let out = Out::optional(out_stat_json);
         let mut stat = None;
-        write_file(tar_path, |f| {
-            stat = Some(eng.container_archive_get(id, container_path, f)?);
+        engine::safefs::write_output_file(Path::new(tar_path), 0o666, |f| {
+            stat = Some(eng.container_archive_get(id, container_path, f, None)?);
             Ok(())
         })?;
         out.write_json(&stat)
@@ -529,12 +505,15 @@ pub unsafe extern "C" fn docker_container_rename(
     })
 }
 
-/// `GET /containers/{id}/stats?stream=false`: `*out_json` receives one sample
-/// (`{"read", "pids_stats", "memory_stats", "cpu_stats", …}`).
+/// `GET /containers/{id}/stats?stream=false&one-shot=…`: `*out_json` receives one sample
+/// (`{"read", "preread", "pids_stats", "memory_stats", "cpu_stats", "precpu_stats", …}`). With
+/// `one_shot` false the sample is taken a second after a first one, which it carries as
+/// `precpu_stats` (what a CPU percentage needs); with `one_shot` true it returns at once.
 #[no_mangle]
 pub unsafe extern "C" fn docker_container_stats(
     eng: *const docker_engine,
     id: *const c_char,
+    one_shot: bool,
     out_json: *mut *mut c_char,
     err: *mut *mut docker_error,
 ) -> docker_code {
@@ -542,7 +521,7 @@ pub unsafe extern "C" fn docker_container_stats(
         let eng = engine(eng)?;
         let id = str_arg(id, "id")?;
         let out = Out::required(out_json, "out_json")?;
-        out.write_json(&eng.container_stats(id)?)
+        out.write_json(&eng.container_stats(id, one_shot, None)?)
     })
 }
 
@@ -585,8 +564,8 @@ pub unsafe extern "C" fn docker_container_exec(
         let out = Out::optional(out_exit_code);
         let exec_id = eng.exec_create(id, &cfg)?;
         let mut stream = Stream::new(cb, user_data);
-        let r = eng.exec_start(&exec_id, &ExecStartConfig::default(), None, &mut |s, d| stream.send(s, d));
-        out.write(stream.finish(r)?.unwrap_or(-1));
+        let r = eng.exec_start(&exec_id, &ExecStartConfig::default(), None, &mut stream);
+        out.write(r?.unwrap_or(-1));
         Ok(())
     })
 }
@@ -630,10 +609,10 @@ pub unsafe extern "C" fn docker_exec_start(
         let exec_id = str_arg(exec_id, "exec_id")?;
         let opts: ExecStartConfig = json_arg(options_json, "options_json")?;
         let out = Out::optional(out_exit_code);
-        let stdin = reader_from_fd(stdin_fd)?;
+        let stdin = stdin_from_fd(stdin_fd)?;
         let mut stream = Stream::new(cb, user_data);
-        let r = eng.exec_start(exec_id, &opts, stdin, &mut |s, d| stream.send(s, d));
-        out.write(stream.finish(r)?.unwrap_or(-1));
+        let r = eng.exec_start(exec_id, &opts, stdin, &mut stream);
+        out.write(r?.unwrap_or(-1));
         Ok(())
     })
 }

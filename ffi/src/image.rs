@@ -23,7 +23,7 @@ pub unsafe extern "C" fn docker_image_import(
         let reference = opt_nonempty(reference, "reference")?;
         let out = Out::required(out_id, "out_id")?;
         let opts = ImageImportOptions { reference: reference.map(str::to_string), ..Default::default() };
-        let id = eng.image_import_file(Path::new(path), &opts, &mut |_| {})?;
+        let id = eng.image_import_file(Path::new(path), &opts, &mut engine::stream::Discard)?;
         out.write_string(id);
         Ok(())
     })
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn docker_image_import_with_options(
         let opts: ImageImportOptions = json_arg(options_json, "options_json")?;
         let out = Out::required(out_id, "out_id")?;
         let mut stream = Stream::new(cb, user_data);
-        let id = eng.image_import_file(Path::new(path), &opts, &mut |m| stream.message(m))?;
+        let id = eng.image_import_file(Path::new(path), &opts, &mut stream)?;
         out.write_string(id);
         Ok(())
     })
@@ -164,7 +164,7 @@ pub unsafe extern "C" fn docker_image_save(
             list.push(str_arg(p, &format!("names[{i}]"))?.to_string());
         }
         let path = str_arg(path, "path")?;
-        eng.image_save_file(&list, Path::new(path))?;
+        eng.image_save_file(&list, Path::new(path), None)?;
         Ok(())
     })
 }
@@ -186,7 +186,7 @@ pub unsafe extern "C" fn docker_image_load(
         let path = str_arg(path, "path")?;
         let out = Out::optional(out_json);
         let mut stream = Stream::new(cb, user_data);
-        let result = eng.image_load_file(Path::new(path), &mut |m| stream.message(m))?;
+        let result = eng.image_load_file(Path::new(path), &mut stream)?;
         out.write_json(&result)
     })
 }
@@ -199,7 +199,9 @@ pub unsafe extern "C" fn docker_image_load(
 /// built …`) goes to `cb` as `DOCKER_STREAM_JSON` messages (`{"stream": "…"}`; `cb` may be
 /// NULL). On success `*out_id` receives the image id. A failing step is
 /// DOCKER_EINVALIDARGUMENT with Docker's message (`The command '/bin/sh -c false' returned a
-/// non-zero code: 1`); nothing is tagged and no container is left.
+/// non-zero code: 1`) and the step and exit code in `docker_error_details`; nothing is tagged
+/// and no container is left. A callback that returns non-zero stops the build
+/// (`DOCKER_ECANCELED`), also in the middle of a `RUN`.
 #[no_mangle]
 pub unsafe extern "C" fn docker_image_build(
     eng: *const docker_engine,
@@ -217,7 +219,7 @@ pub unsafe extern "C" fn docker_image_build(
         let out = Out::required(out_id, "out_id")?;
         let mut stream = Stream::new(cb, user_data);
         let context = engine::build::BuildContext::Dir { path: Path::new(dir), dockerfile: None };
-        let id = eng.image_build(context, &opts, &mut |m| stream.message(m))?;
+        let id = eng.image_build(context, &opts, &mut stream)?;
         out.write_string(id);
         Ok(())
     })

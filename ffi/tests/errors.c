@@ -105,7 +105,7 @@ static void null_engine(void) {
     NOENG(docker_container_pause(NULL, "x", &err));
     NOENG(docker_container_unpause(NULL, "x", &err));
     NOENG(docker_container_rename(NULL, "x", "y", &err));
-    NOENG(docker_container_stats(NULL, "x", &s, &err));
+    NOENG(docker_container_stats(NULL, "x", true, &s, &err));
     NOENG(docker_container_prune(NULL, &s, &err));
     NOENG(docker_container_exec(NULL, "x", "{}", NULL, NULL, &n, &err));
     NOENG(docker_exec_create(NULL, "x", "{}", &s, &err));
@@ -171,7 +171,7 @@ static void null_arguments(docker_engine *eng) {
     NUL("id", docker_container_pause(eng, NULL, &err));
     NUL("id", docker_container_unpause(eng, NULL, &err));
     NUL("new_name", docker_container_rename(eng, "x", NULL, &err));
-    NUL("out_json", docker_container_stats(eng, "x", NULL, &err));
+    NUL("out_json", docker_container_stats(eng, "x", true, NULL, &err));
     NUL("config_json", docker_container_exec(eng, "x", NULL, NULL, NULL, &n, &err));
     NUL("out_exec_id", docker_exec_create(eng, "x", "{}", NULL, &err));
     NUL("exec_id", docker_exec_start(eng, NULL, NULL, -1, NULL, NULL, &n, &err));
@@ -240,7 +240,7 @@ static void not_found(docker_engine *eng) {
     NF("No such container: nope", docker_container_commit(eng, "nope", NULL, &s, &err));
     NF("No such container: nope", docker_container_pause(eng, "nope", &err));
     NF("No such container: nope", docker_container_rename(eng, "nope", "other", &err));
-    NF("No such container: nope", docker_container_stats(eng, "nope", &s, &err));
+    NF("No such container: nope", docker_container_stats(eng, "nope", true, &s, &err));
     NF("No such container: nope", docker_container_exec(eng, "nope", "{\"Cmd\": [\"true\"]}", NULL, NULL, &n, &err));
     NF("No such container: nope", docker_exec_create(eng, "nope", "{\"Cmd\": [\"true\"]}", &s, &err));
     NF("nope", docker_exec_inspect(eng, "nope", &s, &err));

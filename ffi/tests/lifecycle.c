@@ -5,6 +5,7 @@
 #include "check.h"
 
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* valgrind 3.19 (Debian 12's) does not know the syscalls openat2(2) and fsopen(2)/fsmount(2) and
@@ -303,7 +304,7 @@ static void running(docker_engine *eng) {
     docker_string_free(json);
 
     json = NULL;
-    OK(docker_container_stats(eng, "sleeper", &json, &err));
+    OK(docker_container_stats(eng, "sleeper", false, &json, &err));
     CHECK(contains(json, "\"pids_stats\""));
     docker_string_free(json);
 
@@ -346,6 +347,13 @@ static void save_load(docker_engine *eng, const char *id) {
     docker_string_free(json);
     FAILS(DOCKER_ENOTFOUND, "No such image", docker_image_inspect(eng, id, &json, &err));
 
+    /* A load stopped by its callback at the first message: DOCKER_ECANCELED, and nothing of it
+     * in the store. */
+    collected stop = {.stop_after = 1};
+    FAILS(DOCKER_ECANCELED, "callback", docker_image_load(eng, path, collect, &stop, &json, &err));
+    CHECK(stop.calls == 1);
+    FAILS(DOCKER_ENOTFOUND, "No such image", docker_image_inspect(eng, "busybox:latest", &json, &err));
+
     collected progress = {0};
     json = NULL;
     OK(docker_image_load(eng, path, collect, &progress, &json, &err));
@@ -359,6 +367,57 @@ static void save_load(docker_engine *eng, const char *id) {
     free(got);
     docker_string_free(json);
     unlink(path);
+}
+
+/* Stops the build once its RUN has printed "started". */
+static int stop_when_started(void *user_data, int stream, const uint8_t *data, size_t len) {
+    int *seen = user_data;
+    (void)stream;
+    for (size_t i = 0; i + 7 <= len; i++) {
+        if (memcmp(data + i, "started", 7) == 0) {
+            *seen = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A build stopped by its callback in the middle of a RUN: DOCKER_ECANCELED at once, no
+ * intermediate container or tag left; a failing step's exit code and step in the details. */
+static void build_cancel_and_details(docker_engine *eng) {
+    char dir[4096], file[4200];
+    snprintf(dir, sizeof dir, "%s/ctx", env_or_die("LIBDOCKER_TEST_ROOT"));
+    REQUIRE(mkdir(dir, 0755) == 0);
+    snprintf(file, sizeof file, "%s/Dockerfile", dir);
+    FILE *f = fopen(file, "w");
+    REQUIRE(f != NULL);
+    fputs("FROM busybox\nRUN echo started; sleep 600\n", f);
+    fclose(f);
+    int seen = 0;
+    char *id = NULL;
+    time_t t0 = time(NULL);
+    FAILS(DOCKER_ECANCELED, "callback",
+          docker_image_build(eng, dir, "{\"t\": [\"never:1\"]}", stop_when_started, &seen, &id, &err));
+    CHECK(seen == 1);
+    CHECK(time(NULL) - t0 < 30);
+    char *json = NULL;
+    OK(docker_container_list(eng, true, &json, &err));
+    CHECK(strcmp(json, "[]") == 0);
+    docker_string_free(json);
+    FAILS(DOCKER_ENOTFOUND, "No such image", docker_image_inspect(eng, "never:1", &json, &err));
+
+    f = fopen(file, "w");
+    REQUIRE(f != NULL);
+    fputs("FROM busybox\nRUN exit 5\n", f);
+    fclose(f);
+    docker_error *e = NULL;
+    CHECK(docker_image_build(eng, dir, NULL, NULL, NULL, &id, &e) == DOCKER_EINVALIDARGUMENT);
+    CHECK(contains(docker_error_details(e), "\"ExitCode\":5"));
+    CHECK(contains(docker_error_details(e), "\"Instruction\":\"RUN exit 5\""));
+    docker_error_free(e);
+    CHECK(strcmp(docker_error_details(NULL), "{}") == 0);
+    unlink(file);
+    rmdir(dir);
 }
 
 static void volumes(docker_engine *eng) {
@@ -413,6 +472,7 @@ int main(void) {
     attached(eng);
     running(eng);
     if (!under_valgrind) save_load(eng, id);
+    if (!under_valgrind) build_cancel_and_details(eng);
     volumes(eng);
 
     json = NULL;

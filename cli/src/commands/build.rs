@@ -3,7 +3,8 @@
 use crate::{CmdResult, Failure};
 use clap::{ArgAction, Args};
 use engine::build::BuildContext;
-use engine::types::{ImageBuildOptions, JsonMessage};
+use engine::stream::Output;
+use engine::types::ImageBuildOptions;
 use engine::Engine;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -171,11 +172,12 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
     };
 
     let quiet = opts.q;
-    let mut bar = crate::progress::Bar::new(quiet);
+    let mut bar = crate::output::Bar::new(quiet);
     let mut streamed = false;
     let mut held = String::new();
     let mut image_id = None;
-    let mut progress = |m: &JsonMessage| {
+    let mut progress = |o: Output<'_>| {
+        let Output::Message(m) = o else { return Ok(()) };
         // Downloads (ADD <url>) draw a bar on a terminal.
         bar.update(m);
         if let Some(s) = &m.stream {
@@ -192,6 +194,7 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
         if let Some(id) = m.aux.as_ref().and_then(|a| a.get("ID")).and_then(|v| v.as_str()) {
             image_id = Some(id.to_string());
         }
+        Ok(())
     };
     let result = engine.image_build(context, &opts, &mut progress);
     bar.done();
@@ -218,18 +221,14 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
             } else {
                 eprintln!("Error: {msg}");
             }
-            Err(Failure::silent(exit_code(msg)))
+            Err(Failure::silent(exit_code(&e)))
         }
     }
 }
 
-/// docker build exits with a failed RUN's exit code (its JSON error carries it); else 1.
-fn exit_code(msg: &str) -> u8 {
-    msg.rsplit_once("returned a non-zero code: ")
-        .and_then(|(_, n)| n.trim().parse::<i64>().ok())
-        .map(|n| u8::try_from(n.rem_euclid(256)).unwrap_or(1))
-        .filter(|n| *n != 0)
-        .unwrap_or(1)
+/// docker build exits with a failed RUN's exit code (the error's details carry it); else 1.
+fn exit_code(e: &engine::Error) -> u8 {
+    e.details().exit_code.map(|n| u8::try_from(n.rem_euclid(256)).unwrap_or(1)).filter(|n| *n != 0).unwrap_or(1)
 }
 
 /// `file` (relative to the current directory) as a path inside `dir`, if it is in it.
@@ -237,14 +236,4 @@ fn inside(dir: &Path, file: &Path) -> Option<String> {
     let dir = dir.canonicalize().ok()?;
     let file = file.canonicalize().ok()?;
     file.strip_prefix(&dir).ok().map(|p| p.to_string_lossy().into_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn exit_codes() {
-        assert_eq!(super::exit_code("The command '/bin/sh -c exit 3' returned a non-zero code: 3"), 3);
-        assert_eq!(super::exit_code("The command 'false' returned a non-zero code: 256"), 1);
-        assert_eq!(super::exit_code("dockerfile parse error on line 3: unknown instruction: X"), 1);
-    }
 }

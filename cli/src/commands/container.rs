@@ -2,12 +2,14 @@
 //! top, diff, export, commit, exec, cp, pause, unpause, rename, stats, port, container prune.
 
 use crate::format::{ago, ellipsis, human_size, short_id, table};
+use crate::output::Console;
 use crate::{CmdResult, Failure};
 use clap::Args;
+use engine::stream::Stdin;
 use engine::types::*;
 use engine::{Engine, ErrorKind};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 // The flags `run` and `create` share (docker's names). A plain comment: a doc comment here would
@@ -343,17 +345,10 @@ fn create_container(engine: &Engine, f: &CreateFlags, detach: bool) -> Result<St
 }
 
 /// A failed start: exit 127 when the command was not found, 126 when it could not be executed,
-/// else 125 — decided from the message, as the docker CLI does (`runStartContainerErr`).
+/// else 125, as the docker CLI's `runStartContainerErr` — from the error's details.
 fn start_failure(e: engine::Error) -> Failure {
-    let m = e.message();
-    let code = if m.contains("executable file not found") || m.contains("no such file or directory") {
-        127
-    } else if m.contains("permission denied") || m.contains("is a directory") {
-        126
-    } else {
-        125
-    };
-    Failure::new(code, m.to_string())
+    let code = e.details().exit_code.filter(|c| (1..=255).contains(c)).unwrap_or(125);
+    Failure::new(code as u8, e.message().to_string())
 }
 
 #[derive(Args)]
@@ -397,29 +392,32 @@ fn start_attached(engine: &Engine, id: &str, f: &CreateFlags) -> Result<i64, Fai
         logs: false,
         logs_of_run: false,
     };
-    let stdin: Option<Box<dyn Read + Send>> = if stdin_wanted { Some(Box::new(std::io::stdin())) } else { None };
+    let stdin = if stdin_wanted { Some(our_stdin()?) } else { None };
     let raw = if f.tty && stdin_wanted && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
     // Without a tty, signals sent to `dock` go to the container (docker's --sig-proxy).
     if !f.tty {
         proxy_signals(engine.root(), id);
     }
-    let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
-    let attached = engine.container_start_attached(id, &opts, stdin, &mut |stream, data| {
-        let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
-        w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
-    });
+    let attached = engine.container_start_attached(id, &opts, stdin, &mut Console::new());
     drop(raw);
     match attached {
         Ok(Some(code)) => Ok(code),
         Err(e) => Err(start_failure(e)),
         // The stream ended without an exit status (we were detached): ask.
-        Ok(None) => match engine.container_wait(id, "") {
+        Ok(None) => match engine.container_wait(id, "", None) {
             Ok(w) => Ok(w.status_code),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(0),
             Err(e) => Err(Failure::new(125, e.message().to_string())),
         },
     }
+}
+
+/// Our stdin for a container: polled by the engine beside the output (no thread that could
+/// outlive the call).
+fn our_stdin() -> Result<Stdin, Failure> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().map_err(|e| Failure::new(125, format!("stdin: {e}")))?;
+    Ok(Stdin::Fd(fd))
 }
 
 /// Forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 received by this process to the
@@ -576,7 +574,7 @@ pub struct NamesArgs {
 }
 
 pub fn wait(engine: &Engine, a: NamesArgs) -> CmdResult {
-    super::for_each(&a.containers, |c| engine.container_wait(c, ""), |_, w| println!("{}", w.status_code))
+    super::for_each(&a.containers, |c| engine.container_wait(c, "", None), |_, w| println!("{}", w.status_code))
 }
 
 pub fn pause(engine: &Engine, a: NamesArgs) -> CmdResult {
@@ -768,12 +766,7 @@ pub fn logs(engine: &Engine, a: LogsArgs) -> CmdResult {
         timestamps: a.timestamps,
         tail: a.tail,
     };
-    let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
-    engine.container_logs(&a.container, &opts, &mut |stream, data| {
-        let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
-        w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
-    })?;
+    engine.container_logs(&a.container, &opts, &mut Console::new())?;
     Ok(())
 }
 
@@ -798,13 +791,12 @@ pub fn attach(engine: &Engine, a: AttachArgs) -> CmdResult {
         logs: false,
         logs_of_run: false,
     };
-    let stdin: Option<Box<dyn Read + Send>> = if stdin_wanted { Some(Box::new(std::io::stdin())) } else { None };
-    let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
-    let r = engine.container_attach(&info.id, &opts, stdin, &mut |stream, data| {
-        let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
-        w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
-    });
+    // The engine attaches to a stopped container from its next start on; docker's CLI refuses.
+    if !info.state.running {
+        return Err(Failure::new(1, "You cannot attach to a stopped container, start it first"));
+    }
+    let stdin = if stdin_wanted { Some(our_stdin()?) } else { None };
+    let r = engine.container_attach(&info.id, &opts, stdin, &mut Console::new());
     drop(raw);
     match r? {
         Some(code) if code != 0 => Err(Failure::silent(code.clamp(0, 255) as u8)),
@@ -854,29 +846,13 @@ pub struct ExportArgs {
 
 pub fn export(engine: &Engine, a: ExportArgs) -> CmdResult {
     match &a.output {
-        Some(p) => {
-            let tmp = p.with_file_name(format!(
-                ".{}.tmp",
-                p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-            ));
-            let mut f = std::io::BufWriter::new(
-                std::fs::File::create(&tmp).map_err(|e| Failure::new(1, format!("create {}: {e}", tmp.display())))?,
-            );
-            let r = engine
-                .container_export(&a.container, &mut f)
-                .and_then(|()| f.flush().map_err(|e| engine::Error::io("write", e)));
-            if let Err(e) = r {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e.into());
-            }
-            std::fs::rename(&tmp, p).map_err(|e| Failure::new(1, format!("rename {}: {e}", p.display())))?;
-        }
+        Some(p) => engine.container_export_file(&a.container, p, None)?,
         None => {
             if std::io::stdout().is_terminal() {
                 return Err(Failure::new(1, "cowardly refusing to save to a terminal. Use the -o flag or redirect"));
             }
             let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
-            engine.container_export(&a.container, &mut out)?;
+            engine.container_export(&a.container, &mut out, None)?;
             out.flush().map_err(|e| Failure::new(1, format!("write: {e}")))?;
         }
     }
@@ -971,33 +947,20 @@ pub fn exec(engine: &Engine, a: ExecArgs) -> CmdResult {
     };
     let exec_id = engine.exec_create(&container, &cfg)?;
     let raw = if a.tty && a.interactive && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
-    let stdin: Option<Box<dyn Read + Send>> = if cfg.attach_stdin { Some(Box::new(std::io::stdin())) } else { None };
-    let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
+    let stdin = if cfg.attach_stdin { Some(our_stdin()?) } else { None };
     let r = engine.exec_start(
         &exec_id,
         &ExecStartConfig { detach: a.detach, tty: a.tty, console_size: cfg.console_size },
         stdin,
-        &mut |stream, data| {
-            let w: &mut dyn Write = if stream == 2 { &mut err } else { &mut out };
-            w.write_all(data).and_then(|()| w.flush()).map_err(|e| engine::Error::io("write output", e))
-        },
+        &mut Console::new(),
     );
     drop(raw);
     match r {
         Ok(Some(code)) if code != 0 => Err(Failure::silent(code.clamp(0, 255) as u8)),
         Ok(_) => Ok(()),
+        // A command that could not run: 127 not found, 126 not executable, from the details.
         Err(e) => {
-            // "exit code 127: exec failed: …" → exit 127, as docker does for a missing command.
-            let code = e
-                .message()
-                .strip_prefix("exit code ")
-                .and_then(|r| r.split(':').next())
-                .and_then(|n| n.parse::<u8>().ok())
-                .unwrap_or(126);
-            let msg =
-                e.message().split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_else(|| e.message().to_string());
-            Err(Failure::new(code, msg))
+            Err(Failure::new(e.details().exit_code.filter(|c| (1..=255).contains(c)).unwrap_or(126) as u8, e.message()))
         }
     }
 }
@@ -1071,14 +1034,16 @@ pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
             "BLOCK I/O".into(),
             "PIDS".into(),
         ]];
-        for n in &names {
-            let s1 = engine.container_stats(n)?;
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            let s2 = engine.container_stats(n)?;
-            let cpu_delta =
-                s2.sample.cpu_stats.cpu_usage.total_usage.saturating_sub(s1.sample.cpu_stats.cpu_usage.total_usage)
-                    as f64;
-            let cpu = cpu_delta / 0.2e9 * 100.0;
+        // One sample per container, each a second after the one it carries as `precpu_stats`:
+        // taken side by side.
+        let samples: Vec<engine::Result<Stats>> = std::thread::scope(|s| {
+            let handles: Vec<_> =
+                names.iter().map(|n| s.spawn(move || engine.container_stats(n, false, None))).collect();
+            handles.into_iter().map(|h| h.join().expect("stats thread")).collect()
+        });
+        for s2 in samples {
+            let s2 = s2?;
+            let cpu = cpu_percent(&s2);
             let mem = s2.sample.memory_stats.usage.unwrap_or(0);
             let limit = s2.sample.memory_stats.limit.unwrap_or(0);
             let pct = if limit > 0 { mem as f64 / limit as f64 * 100.0 } else { 0.0 };
@@ -1097,7 +1062,20 @@ pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
         if a.no_stream {
             return Ok(());
         }
-        std::thread::sleep(std::time::Duration::from_millis(600));
+    }
+}
+
+/// The docker CLI's CPU percentage: the container's share of the host's CPU time between the
+/// sample and its `precpu_stats`, times the CPUs online.
+fn cpu_percent(s: &Stats) -> f64 {
+    let (cpu, pre) = (&s.sample.cpu_stats, &s.precpu_stats);
+    let cpu_delta = cpu.cpu_usage.total_usage.saturating_sub(pre.cpu_usage.total_usage) as f64;
+    let system_delta = cpu.system_cpu_usage.unwrap_or(0).saturating_sub(pre.system_cpu_usage.unwrap_or(0)) as f64;
+    let online = cpu.online_cpus.unwrap_or(1) as f64;
+    if cpu_delta > 0.0 && system_delta > 0.0 {
+        cpu_delta / system_delta * online * 100.0
+    } else {
+        0.0
     }
 }
 

@@ -1,7 +1,7 @@
 //! Image commands: import, images, inspect, history, tag, rmi, save, load.
 
 use crate::format::{ago, ellipsis, human_size, short_id, table};
-use crate::progress::Bar;
+use crate::output::Console;
 use crate::{CmdResult, Failure};
 use clap::Args;
 use engine::types::{ImageImportOptions, ImageListOptions, ImageRemoveOptions};
@@ -33,19 +33,17 @@ pub fn import(engine: &Engine, a: ImportArgs) -> CmdResult {
     }
     let opts =
         ImageImportOptions { reference: a.reference, changes: a.change, message: a.message, platform: a.platform };
-    let mut bar = Bar::new(false);
-    let mut progress = |m: &engine::types::JsonMessage| bar.update(m);
+    let mut console = Console::new();
     let id = if a.source == "-" {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             return Err(Failure::new(1, "requested import from STDIN, but STDIN is a terminal"));
         }
-        engine.image_import(&mut stdin.lock(), None, &opts, &mut progress)?
+        engine.image_import(&mut stdin.lock(), None, &opts, &mut console)?
     } else {
-        engine.image_import_file(Path::new(&a.source), &opts, &mut progress)?
+        engine.image_import_file(Path::new(&a.source), &opts, &mut console)?
     };
-    drop(progress);
-    bar.done();
+    console.bar.done();
     println!("{id}");
     Ok(())
 }
@@ -316,14 +314,14 @@ pub struct SaveArgs {
 
 pub fn save(engine: &Engine, a: SaveArgs) -> CmdResult {
     match &a.output {
-        Some(path) => engine.image_save_file(&a.images, path)?,
+        Some(path) => engine.image_save_file(&a.images, path, None)?,
         None => {
             let stdout = std::io::stdout();
             if stdout.is_terminal() {
                 return Err(Failure::new(1, "cowardly refusing to save to a terminal. Use the -o flag or redirect"));
             }
             let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-            engine.image_save(&a.images, &mut out)?;
+            engine.image_save(&a.images, &mut out, None)?;
             out.flush().map_err(|e| Failure::new(1, format!("write to stdout: {e}")))?;
         }
     }
@@ -341,20 +339,18 @@ pub struct LoadArgs {
 }
 
 pub fn load(engine: &Engine, a: LoadArgs) -> CmdResult {
-    let mut bar = Bar::new(a.quiet);
-    let mut progress = |m: &engine::types::JsonMessage| bar.update(m);
+    let mut console = Console { bar: crate::output::Bar::new(a.quiet) };
     let result = match &a.input {
-        Some(p) => engine.image_load_file(p, &mut progress)?,
+        Some(p) => engine.image_load_file(p, &mut console)?,
         None => {
             let stdin = std::io::stdin();
             if stdin.is_terminal() {
                 return Err(Failure::new(1, "requested load from stdin, but stdin is empty"));
             }
-            engine.image_load(&mut stdin.lock(), &mut progress)?
+            engine.image_load(&mut stdin.lock(), &mut console)?
         }
     };
-    drop(progress);
-    bar.done();
+    console.bar.done();
     for t in &result.tags {
         println!("Loaded image: {t}");
     }

@@ -1,8 +1,45 @@
-//! Renders the engine's `jsonmessage` progress as a one-line bar on a terminal (stderr), the way
-//! the docker CLI draws `Loading layer [====>   ]  12.3MB/700MB`. Off a terminal it prints nothing.
+//! Where a command's stream goes: container output to our stdout and stderr as it comes, and the
+//! engine's `jsonmessage` progress as a one-line bar on a terminal (stderr), the way the docker
+//! CLI draws `Loading layer [====>   ]  12.3MB/700MB` (off a terminal the bar prints nothing).
 
+use engine::stream::{Output, Sink};
 use engine::types::JsonMessage;
 use std::io::{IsTerminal, Write};
+
+/// The sink of most commands: output to stdout/stderr, unbuffered; progress to the bar. Our
+/// stdout closed early (`dock logs c | head`) ends dock quietly, as SIGPIPE ends docker.
+pub struct Console {
+    pub bar: Bar,
+}
+
+impl Console {
+    pub fn new() -> Console {
+        Console { bar: Bar::new(false) }
+    }
+}
+
+impl Sink for Console {
+    fn send(&mut self, out: Output<'_>) -> engine::Result<()> {
+        let r = match out {
+            Output::Stdout(b) => write_now(&mut std::io::stdout().lock(), b),
+            Output::Stderr(b) => write_now(&mut std::io::stderr().lock(), b),
+            Output::Message(m) => {
+                self.bar.update(m);
+                Ok(())
+            }
+            Output::Stats(_) => Ok(()),
+        };
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(128 + libc::SIGPIPE),
+            r => r.map_err(|e| engine::Error::io("write output", e)),
+        }
+    }
+}
+
+fn write_now(w: &mut dyn Write, b: &[u8]) -> std::io::Result<()> {
+    w.write_all(b)?;
+    w.flush()
+}
 
 pub struct Bar {
     on_tty: bool,
