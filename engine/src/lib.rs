@@ -20,4 +20,10 @@ pub mod types;
 pub mod volume;
 
 pub use engine::Engine;
+
+/// The container monitor's entry point (the `libdocker-monitor` binary and the ffi's embedded
+/// copy): the runtime's monitor, with the container layer's after-exit work.
+pub fn monitor_main() -> i32 {
+    runtime::monitor::main(&container::remove::AutoRemove)
+}
 pub use error::{Error, ErrorKind, Result};

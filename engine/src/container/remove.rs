@@ -34,10 +34,22 @@ pub fn remove(store: &Store, name: &str, force: bool, volumes: bool) -> Result<(
     }
 }
 
+/// The monitor's after-exit work for `--rm` (see `runtime::monitor::AfterExit`).
+pub struct AutoRemove;
+
+impl crate::runtime::monitor::AfterExit for AutoRemove {
+    fn auto_remove(&self, state_dir: &Path) -> Option<Box<dyn FnOnce()>> {
+        let trash = remove_after_exit(state_dir).ok()??;
+        Some(Box::new(move || {
+            let _ = crate::store::remove_tree(&trash);
+        }))
+    }
+}
+
 /// Called by the monitor of an `--rm` container after its last exit. The container is gone when
 /// this returns; its files are in the returned trash directory, for the caller to delete once it
 /// has let go of everything else (the deletion is off the path of whoever waits for the removal).
-pub fn remove_after_exit(state_dir: &Path) -> Result<Option<std::path::PathBuf>> {
+fn remove_after_exit(state_dir: &Path) -> Result<Option<std::path::PathBuf>> {
     let root = state_dir
         .parent()
         .and_then(Path::parent)

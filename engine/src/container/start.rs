@@ -3,6 +3,7 @@
 use super::create::{mount_order, security_options};
 use super::Container;
 use crate::error::{Error, Result};
+use crate::runtime::launch::MonitorHandle;
 use crate::runtime::spec::{Device, Mount, MountKind, Namespaces, Process, RestartPolicy, Rootfs, Spec};
 use crate::store::Store;
 use std::path::PathBuf;
@@ -78,32 +79,6 @@ pub(crate) fn process_start_error(what: &str, msg: &str, code: Option<i32>, kind
         start_failure: failure,
         ..Default::default()
     })
-}
-
-/// The container's `monitor.lock`, which its monitor holds locked for its whole life.
-pub(crate) fn open_lock_file(dir: &std::path::Path) -> Result<std::fs::File> {
-    use crate::error::IoContext;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("monitor.lock"))
-        .ctx("open monitor.lock")
-}
-
-/// An open handle on a container's `monitor.lock`.
-pub struct MonitorHandle(std::fs::File);
-
-impl MonitorHandle {
-    pub fn open(dir: &std::path::Path) -> Result<MonitorHandle> {
-        Ok(MonitorHandle(open_lock_file(dir)?))
-    }
-
-    /// Block until the monitor has exited (it holds the lock for its whole life).
-    pub fn wait(&self) {
-        let _ = rustix::fs::flock(&self.0, rustix::fs::FlockOperation::LockShared);
-        let _ = rustix::fs::flock(&self.0, rustix::fs::FlockOperation::Unlock);
-    }
 }
 
 pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {

@@ -56,7 +56,7 @@ pub fn restart(store: &Store, name: &str, timeout: Option<i64>) -> Result<()> {
 
 /// Block (briefly) until the monitor of `dir` has released its lock.
 pub fn wait_monitor_gone(dir: &std::path::Path) {
-    if let Ok(h) = super::start::MonitorHandle::open(dir) {
+    if let Ok(h) = crate::runtime::launch::MonitorHandle::open(dir) {
         h.wait();
     }
 }

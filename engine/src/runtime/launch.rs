@@ -125,3 +125,29 @@ pub fn request(state_dir: &Path, req: &Request) -> Result<Option<Reply>> {
         None => Ok(None),
     }
 }
+
+/// The container's `monitor.lock`, which its monitor holds locked for its whole life.
+pub(crate) fn open_lock_file(dir: &Path) -> Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("monitor.lock"))
+        .ctx("open monitor.lock")
+}
+
+/// An open handle on a container's `monitor.lock`: it stays valid when `--rm` removes the
+/// directory, so its holder can wait for the monitor's end.
+pub struct MonitorHandle(std::fs::File);
+
+impl MonitorHandle {
+    pub fn open(dir: &Path) -> Result<MonitorHandle> {
+        Ok(MonitorHandle(open_lock_file(dir)?))
+    }
+
+    /// Block until the monitor has exited (it holds the lock for its whole life).
+    pub fn wait(&self) {
+        let _ = rustix::fs::flock(&self.0, rustix::fs::FlockOperation::LockShared);
+        let _ = rustix::fs::flock(&self.0, rustix::fs::FlockOperation::Unlock);
+    }
+}

@@ -58,11 +58,21 @@ impl StartReport {
     }
 }
 
+/// What the monitor does after a container's last exit that is the container layer's business,
+/// not the runtime's: implemented there (`container::remove::AutoRemove`) and handed to [`main`]
+/// by the monitor binary, so that `runtime/` never imports `container/`.
+pub trait AfterExit {
+    /// `--rm`: take the container out of the store (out of every listing, its name free). Returns
+    /// the rest of the work (deleting its files), which the monitor runs after letting go of its
+    /// lock, so whoever waits for the removal goes on meanwhile; `None` if there is nothing to do.
+    fn auto_remove(&self, state_dir: &Path) -> Option<Box<dyn FnOnce()>>;
+}
+
 /// `libdocker-monitor` entry point; returns the process exit code.
-pub fn main() -> i32 {
+pub fn main(after_exit: &dyn AfterExit) -> i32 {
     let args: Vec<String> = std::env::args().collect();
     match (args.get(1).map(String::as_str), args.get(2)) {
-        (Some("run"), Some(dir)) => match run(Path::new(dir)) {
+        (Some("run"), Some(dir)) => match run(Path::new(dir), after_exit) {
             Ok(()) => 0,
             Err(e) => {
                 report(&StartReport::failed(e.message(), 125));
@@ -149,7 +159,7 @@ fn read_all(fd: &OwnedFd) -> Vec<u8> {
     msg
 }
 
-fn run(state_dir: &Path) -> Result<()> {
+fn run(state_dir: &Path, after_exit: &dyn AfterExit) -> Result<()> {
     crate::trace::point("monitor: main");
     let spec: Spec = serde_json::from_slice(&std::fs::read(state_dir.join("spec.json")).ctx("read spec.json")?)
         .map_err(|e| Error::internal(format!("spec.json: {e}")))?;
@@ -212,12 +222,11 @@ fn run(state_dir: &Path) -> Result<()> {
     crate::trace::point("monitor: shutdown");
     sup.shutdown();
     if spec.auto_remove {
-        if let Ok(Some(trash)) = crate::container::remove::remove_after_exit(state_dir) {
-            // Removed (from every listing, its name free): whoever waits for that may go on
-            // while the files are deleted.
+        if let Some(rest) = after_exit.auto_remove(state_dir) {
+            // Removed: whoever waits for that may go on while the files are deleted.
             drop(lock);
             crate::trace::point("monitor: removed");
-            let _ = crate::store::remove_tree(&trash);
+            rest();
             return Ok(());
         }
     }
@@ -245,7 +254,7 @@ fn daemonize() -> Result<()> {
 }
 
 fn lock_monitor(dir: &Path) -> Result<std::fs::File> {
-    let f = crate::container::start::open_lock_file(dir)?;
+    let f = super::launch::open_lock_file(dir)?;
     rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive)
         .map_err(|_| Error::conflict("the container already has a monitor"))?;
     Ok(f)
