@@ -636,11 +636,11 @@ impl Program {
 
     /// Decode and check a program: 1 to 4096 instructions, only the instructions this module
     /// emits (loads of `seccomp_data` words, AND, forward jumps inside the program, returns), and
-    /// the last one a return.
+    /// the last one a return. The bytes are our own stored program: a bad one is `Corrupt`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Program> {
         let chunks = bytes.chunks_exact(8);
         if !chunks.remainder().is_empty() || bytes.is_empty() || bytes.len() / 8 > MAX_INSNS {
-            return Err(Error::invalid(format!(
+            return Err(Error::corrupt(format!(
                 "seccomp program: {} bytes is not 1 to {MAX_INSNS} instructions of 8 bytes",
                 bytes.len()
             )));
@@ -655,7 +655,7 @@ impl Program {
             .collect();
         let n = insns.len();
         for (pc, i) in insns.iter().enumerate() {
-            let bad = |why: &str| Err(Error::invalid(format!("seccomp program: instruction {pc} ({i:?}): {why}")));
+            let bad = |why: &str| Err(Error::corrupt(format!("seccomp program: instruction {pc} ({i:?}): {why}")));
             let fits = |off: usize| pc + 1 + off < n;
             match i.code {
                 BPF_LD_W_ABS if i.k % 4 == 0 && i.k < 64 => {}
@@ -668,7 +668,7 @@ impl Program {
             }
         }
         if insns[n - 1].code != BPF_RET_K {
-            return Err(Error::invalid("seccomp program: does not end with a return"));
+            return Err(Error::corrupt("seccomp program: does not end with a return"));
         }
         Ok(Program(insns))
     }
@@ -1400,7 +1400,7 @@ mod tests {
         // Deterministic.
         assert_eq!(build(D).unwrap(), p);
 
-        assert_eq!(Program::from_bytes(&bytes[..7]).unwrap_err().kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(Program::from_bytes(&bytes[..7]).unwrap_err().kind(), crate::ErrorKind::Corrupt);
         assert!(Program::from_bytes(&[]).is_err());
         let mut bad = bytes.clone();
         let last = bad.len() - 8;
