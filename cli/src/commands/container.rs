@@ -169,7 +169,7 @@ fn parse_mount(s: &str) -> Result<Mount, Failure> {
             "source" | "src" => m.source = v.into(),
             "target" | "destination" | "dst" => m.target = v.into(),
             "readonly" | "ro" => m.read_only = v.is_empty() || v == "true" || v == "1",
-            "bind-propagation" => m.bind_options = Some(BindOptions { propagation: v.into() }),
+            "bind-propagation" => m.bind_options = Some(BindOptions { propagation: v.into(), ..Default::default() }),
             "volume-nocopy" => {}
             "tmpfs-size" => {
                 let size = engine::runtime::cgroups::parse_memory(v).map_err(|e| usage(e.to_string()))?;
@@ -253,7 +253,7 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
             [h, c, p] => (*h, *c, *p),
             _ => return Err(usage(format!("invalid device specification: {d}"))),
         };
-        devices.push(engine::runtime::cgroups::DeviceMapping {
+        devices.push(DeviceMapping {
             path_on_host: host.into(),
             path_in_container: ctr.into(),
             cgroup_permissions: perms.into(),
@@ -289,7 +289,7 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
         tmpfs: if tmpfs.is_empty() { None } else { Some(tmpfs) },
         readonly_rootfs: f.read_only,
         network_mode: f.network.clone().unwrap_or_else(|| "default".into()),
-        port_bindings: if port_bindings.is_empty() { None } else { Some(port_bindings) },
+        port_bindings,
         publish_all_ports: f.publish_all,
         cap_add: if f.cap_add.is_empty() { None } else { Some(f.cap_add.clone()) },
         cap_drop: if f.cap_drop.is_empty() { None } else { Some(f.cap_drop.clone()) },
@@ -299,16 +299,13 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
         auto_remove: f.rm,
         dns: if f.dns.is_empty() { None } else { Some(f.dns.clone()) },
         extra_hosts: if f.add_host.is_empty() { None } else { Some(f.add_host.clone()) },
-        console_size: console,
-        resources: Resources {
-            memory: mem(&f.memory)?,
-            memory_swap: mem(&f.memory_swap)?,
-            cpu_shares: f.cpu_shares.unwrap_or(0),
-            nano_cpus,
-            pids_limit: f.pids_limit,
-            devices,
-            ..Default::default()
-        },
+        console_size: console.unwrap_or_default(),
+        memory: mem(&f.memory)?,
+        memory_swap: mem(&f.memory_swap)?,
+        cpu_shares: f.cpu_shares.unwrap_or(0),
+        nano_cpus,
+        pids_limit: f.pids_limit,
+        devices: if devices.is_empty() { None } else { Some(devices) },
         ..Default::default()
     };
     if let Some(p) = &f.platform {
@@ -1076,11 +1073,10 @@ pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
             std::thread::sleep(std::time::Duration::from_millis(200));
             let s2 = engine.container_stats(n)?;
             let cpu_delta =
-                s2.sample.cpu_stats.cpu_usage.total_usage.saturating_sub(s1.sample.cpu_stats.cpu_usage.total_usage)
-                    as f64;
+                s2.cpu_stats.cpu_usage.total_usage.saturating_sub(s1.cpu_stats.cpu_usage.total_usage) as f64;
             let cpu = cpu_delta / 0.2e9 * 100.0;
-            let mem = s2.sample.memory_stats.usage.unwrap_or(0);
-            let limit = s2.sample.memory_stats.limit.unwrap_or(0);
+            let mem = s2.memory_stats.usage.unwrap_or(0);
+            let limit = s2.memory_stats.limit.unwrap_or(0);
             let pct = if limit > 0 { mem as f64 / limit as f64 * 100.0 } else { 0.0 };
             rows.push(vec![
                 short_id(&s2.id, false),
@@ -1090,7 +1086,7 @@ pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
                 format!("{pct:.2}%"),
                 "0B / 0B".into(),
                 "0B / 0B".into(),
-                s2.sample.pids_stats.current.unwrap_or(0).to_string(),
+                s2.pids_stats.current.unwrap_or(0).to_string(),
             ]);
         }
         print!("{}", table(&rows));

@@ -30,7 +30,7 @@ fn stat_in(root: &RootDir, rel: &Path, shown: &str) -> Result<(PathStat, bool)> 
         PathStat {
             name,
             size: st.st_size,
-            mode: st.st_mode,
+            mode: PathStat::go_file_mode(st.st_mode),
             mtime: crate::types::rfc3339_nanos(
                 std::time::UNIX_EPOCH + std::time::Duration::from_secs(st.st_mtime.max(0) as u64),
             ),

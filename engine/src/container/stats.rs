@@ -15,7 +15,10 @@ pub fn stats(store: &Store, name: &str) -> Result<Stats> {
         ..Default::default()
     };
     if c.is_running() {
-        s.sample = Cgroup::open(&c.id)?.stats()?;
+        let sample = Cgroup::open(&c.id)?.stats()?;
+        s.pids_stats = sample.pids_stats;
+        s.memory_stats = sample.memory_stats;
+        s.cpu_stats = sample.cpu_stats;
     }
     Ok(s)
 }

@@ -7,7 +7,7 @@ use crate::archive;
 use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
 use crate::store::{ImageMeta, Reference, Store};
-use crate::types::{rfc3339_nanos, ContainerConfig, History, ImageConfig, ImageImportOptions, Progress, RootFs};
+use crate::types::{rfc3339_nanos, History, ImageConfig, ImageImportOptions, Progress, RootFs, RunConfig};
 use std::io::Read;
 
 pub fn import(
@@ -28,7 +28,7 @@ pub fn import(
         }
         None => None,
     };
-    let config = changes::apply(ContainerConfig::default(), &opts.changes)?;
+    let config = changes::apply(RunConfig::default(), &opts.changes)?;
     let (os, architecture) = super::platform(opts.platform.as_deref())?;
 
     let staging = store.staging()?;

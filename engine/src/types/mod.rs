@@ -1,21 +1,50 @@
 //! The wire JSON of Docker's Engine API, as the engine's own serde types (ARCHITECTURE.md rule 2:
 //! one schema). The HTTP body, the C `const char *json`, the Python dict and the JS object are these
 //! documents; option structs are never declared twice.
+//!
+//! Rules every type here keeps:
+//! - **Names.** Fields are PascalCase on the wire (`rename_all = "PascalCase"`, with explicit
+//!   renames where Go's differ: `ImageID`, `IPAddress`, `UTSMode`…), as moby's Go types. That
+//!   holds for the option structs of operations whose inputs are query parameters too
+//!   ([`ImageBuildOptions`] `Tags`, `NoCache`…): a query parameter's own spelling (`t`, `q`,
+//!   `nocache`) is decoded as well, by an alias or by the case-insensitive match below. The
+//!   exceptions are documents Docker itself writes otherwise: the stats document and the image
+//!   config document (snake_case), the progress messages and `PathStat` (camelCase).
+//! - **Responses** serialise as Docker's Go server does: every field without Go's `omitempty`
+//!   is written, at its zero value (`""`, `0`, `false`) or as `null` for a nil list or map (an
+//!   `Option` here). A client may index any documented key.
+//! - **Requests** are decoded with [`decode`], as Go's `encoding/json` decodes: keys match
+//!   case-insensitively, unknown keys are ignored, `null` is the zero value, trailing data is an
+//!   error. Request types therefore set `#[serde(default)]` and never `#[serde(flatten)]`.
+//! - **Nothing of the runtime**: these types know nothing of cgroups or namespaces; the
+//!   container layer converts them (`HostConfig` → the runtime's resources and spec).
+//! - The conformance test (`tests/e2e/tests/conformance.rs`) checks the responses against the
+//!   Engine API's v1.41 specification.
 
 pub mod build;
 pub mod config;
 pub mod container;
+pub mod decode;
+pub mod host_config;
 pub mod image;
+pub mod image_config;
 pub mod message;
+pub mod network;
+pub mod stats;
 pub mod system;
 pub mod units;
 pub mod volume;
 
 pub use build::ImageBuildOptions;
-pub use config::{ContainerConfig, HealthConfig, History, ImageConfig, RootFs};
+pub use config::{ContainerConfig, Empty, HealthConfig};
 pub use container::*;
+pub use decode::{decode, decode_value};
+pub use host_config::*;
 pub use image::*;
+pub use image_config::{History, ImageConfig, RootFs, RunConfig};
 pub use message::{JsonMessage, Progress, ProgressDetail};
+pub use network::*;
+pub use stats::Stats;
 pub use system::{OpenOptions, SystemInfo, SystemVersion};
 pub use volume::*;
 

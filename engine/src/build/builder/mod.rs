@@ -53,7 +53,7 @@ use std::rc::Rc;
 pub fn build(store: &Store, context: BuildContext<'_>, opts: &ImageBuildOptions, progress: Progress) -> Result<Digest> {
     check_options(opts)?;
     let tags = opts
-        .t
+        .tags
         .iter()
         .map(|t| {
             let r = Reference::parse_tagged(t)?;
@@ -63,7 +63,7 @@ pub fn build(store: &Store, context: BuildContext<'_>, opts: &ImageBuildOptions,
             Ok(r)
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut out = Output::new(progress, opts.q);
+    let mut out = Output::new(progress, opts.quiet);
     let result = (|| {
         let ctx = Context::open(store, context, &opts.dockerfile)?;
         let df = dockerfile::parse(&ctx.dockerfile, &ctx.dockerfile_name)?;
@@ -109,11 +109,11 @@ fn check_options(opts: &ImageBuildOptions) -> Result<()> {
             opts.version
         )));
     }
-    if !opts.cachefrom.is_empty() {
+    if !opts.cache_from.is_empty() {
         return Err(Error::unsupported("--cache-from is not supported: only images built here serve as cache"));
     }
     crate::image::platform(Some(&opts.platform))?;
-    run::network_mode(&opts.networkmode)?;
+    run::network_mode(&opts.network_mode)?;
     Ok(())
 }
 
@@ -154,7 +154,7 @@ impl<'a, 'p> Builder<'a, 'p> {
         df: Dockerfile,
     ) -> Result<Builder<'a, 'p>> {
         let args: BTreeMap<String, String> =
-            opts.buildargs.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect();
+            opts.build_args.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect();
         let meta = MetaArgs::resolve(&df, &args)?;
         let n = df.stages().len();
         Ok(Builder {
@@ -166,7 +166,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             meta,
             args,
             consumed: BTreeSet::new(),
-            cache: Cache::new(store, !opts.nocache),
+            cache: Cache::new(store, !opts.no_cache),
             stages: vec![Slot::NotBuilt; n],
             target: n - 1,
             step: 0,
@@ -329,7 +329,7 @@ impl<'a, 'p> Builder<'a, 'p> {
     /// Intermediate containers go after their step: always unless `rm=false` (then only with
     /// `forcerm`).
     fn remove_containers(&self) -> bool {
-        self.opts.rm || self.opts.forcerm
+        self.opts.remove || self.opts.force_remove
     }
 }
 
