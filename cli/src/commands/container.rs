@@ -277,7 +277,7 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
         image: f.image().to_string(),
         working_dir: f.workdir.clone().unwrap_or_default(),
         entrypoint: f.entrypoint.as_ref().map(|e| if e.is_empty() { vec![] } else { vec![e.clone()] }),
-        labels: if labels.is_empty() { None } else { Some(labels) },
+        labels: Some(labels),
         stop_signal: f.stop_signal.clone().unwrap_or_default(),
         stop_timeout: f.stop_timeout,
         ..Default::default()

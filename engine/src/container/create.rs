@@ -29,10 +29,17 @@ pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -
     }
     let requested = plan_mounts(host)?;
     let mut host = host.clone();
-    // What Docker records for what it defaults (clients read `LogConfig.Type`: docker-py returns a
-    // container's output only for `json-file`).
-    if host.log_config.kind.is_empty() {
-        host.log_config.kind = "json-file".into();
+    // What Docker records for what it defaults, as true here (clients read `LogConfig.Type`:
+    // docker-py returns a container's output only for `json-file`).
+    for (field, default) in
+        [(&mut host.log_config.kind, "json-file"), (&mut host.cgroupns_mode, "host"), (&mut host.ipc_mode, "private")]
+    {
+        if field.is_empty() {
+            *field = default.into();
+        }
+    }
+    if host.shm_size == 0 {
+        host.shm_size = crate::types::DEFAULT_SHM_SIZE;
     }
     let layers = Digest::chain_ids(&image.config.rootfs.diff_ids);
     store.layer_stack(&image.config.rootfs.diff_ids)?;

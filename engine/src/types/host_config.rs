@@ -260,7 +260,8 @@ impl HostConfig {
         let checks: [(&'static str, bool); 31] = [
             ("VolumeDriver", s(&self.volume_driver, &["local"])),
             ("VolumesFrom", is_empty_list(&self.volumes_from)),
-            ("CgroupnsMode", s(&self.cgroupns_mode, &["host", "private"])),
+            // No cgroup namespace is made: `private` would not be true.
+            ("CgroupnsMode", s(&self.cgroupns_mode, &["host"])),
             ("GroupAdd", is_empty_list(&self.group_add)),
             ("IpcMode", s(&self.ipc_mode, &["private", "shareable"])),
             ("Cgroup", self.cgroup.is_empty()),
@@ -351,6 +352,7 @@ mod tests {
                 "Ulimits",
             ),
             (HostConfig { init: Some(true), ..Default::default() }, "Init"),
+            (HostConfig { cgroupns_mode: "private".into(), ..Default::default() }, "CgroupnsMode"),
         ];
         for (h, name) in cases {
             assert_eq!(h.unsupported(), Some(name));
