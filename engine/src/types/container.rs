@@ -291,6 +291,7 @@ pub struct ExecInspect {
 #[serde(rename_all = "camelCase")]
 pub struct ExecProcessConfig {
     pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
     pub tty: bool,
     pub entrypoint: String,
