@@ -21,6 +21,7 @@ pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -
     let image = crate::image::resolve::resolve(store, &req.config.image)?;
     let host = &req.host_config;
     validate_host_config(host)?;
+    validate_networking(req)?;
     let mut config = merge_config(&req.config, &image.config.config.clone().into());
     let (path, args) = command(&config)?;
     let id = crate::digest::random_hex(32);
@@ -230,6 +231,32 @@ pub fn validate_host_config(h: &HostConfig) -> Result<()> {
     let s = h.console_size;
     if s[0] == 0 && s[1] != 0 || s[1] == 0 && s[0] != 0 {
         return Err(Error::invalid("console size must have both a height and a width"));
+    }
+    Ok(())
+}
+
+/// `NetworkingConfig`: only the container's own network mode, with nothing asked of its endpoint
+/// (the docker CLI sends an empty `default` entry); anything else would be ignored, so it is
+/// refused.
+fn validate_networking(req: &ContainerCreateRequest) -> Result<()> {
+    let mode = req.host_config.network_mode.as_str();
+    for (name, ep) in req.networking_config.iter().flat_map(|n| &n.endpoints_config) {
+        if name != mode && !(name == "default" && mode.is_empty()) {
+            return Err(Error::unsupported(format!(
+                "NetworkingConfig: connecting to network {name:?} is not supported (the container's network is {:?})",
+                if mode.is_empty() { "default" } else { mode }
+            )));
+        }
+        let asked = ep.ipam_config.as_ref().is_some_and(|c| *c != Default::default())
+            || ep.links.as_ref().is_some_and(|l| !l.is_empty())
+            || ep.aliases.as_ref().is_some_and(|a| !a.is_empty())
+            || ep.driver_opts.as_ref().is_some_and(|o| !o.is_empty())
+            || !ep.mac_address.is_empty();
+        if asked {
+            return Err(Error::unsupported(format!(
+                "NetworkingConfig: endpoint settings for network {name:?} (addresses, aliases, links, driver options) are not supported"
+            )));
+        }
     }
     Ok(())
 }
@@ -552,6 +579,35 @@ mod tests {
         assert_eq!(m.working_dir, "/w");
         let user = ContainerConfig { entrypoint: Some(vec!["/x".into()]), ..Default::default() };
         assert_eq!(merge_config(&user, &image).cmd, None);
+    }
+
+    #[test]
+    fn networking_config_is_checked_not_ignored() {
+        let req = |json: &str| -> ContainerCreateRequest { crate::types::decode("body", json.as_bytes()).unwrap() };
+        let cli = req(r#"{"HostConfig": {"NetworkMode": "default"},
+            "NetworkingConfig": {"EndpointsConfig": {"default": {"IPAMConfig": null, "Aliases": null, "MacAddress": ""}}}}"#);
+        validate_networking(&cli).unwrap();
+        validate_networking(&req(r#"{"NetworkingConfig": {"EndpointsConfig": {"default": {}}}}"#)).unwrap();
+        let other =
+            req(r#"{"HostConfig": {"NetworkMode": "none"}, "NetworkingConfig": {"EndpointsConfig": {"web": {}}}}"#);
+        let e = validate_networking(&other).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
+        assert!(e.message().contains("\"web\""), "{e}");
+        let alias = req(r#"{"HostConfig": {"NetworkMode": "host"},
+            "NetworkingConfig": {"EndpointsConfig": {"host": {"Aliases": ["db"]}}}}"#);
+        assert_eq!(validate_networking(&alias).unwrap_err().kind(), crate::ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn unimplemented_host_config_is_refused_by_name() {
+        let mut h = HostConfig { oom_score_adj: 100, ..Default::default() };
+        let e = validate_host_config(&h).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
+        assert_eq!(e.message(), "HostConfig.OomScoreAdj is not supported by this engine");
+        h.oom_score_adj = 0;
+        h.shm_size = crate::types::DEFAULT_SHM_SIZE;
+        h.memory_swappiness = Some(-1);
+        validate_host_config(&h).unwrap();
     }
 
     #[test]
