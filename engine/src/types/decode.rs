@@ -28,8 +28,7 @@ use std::fmt;
 
 /// Decode a request document (`what` names it in errors: "request body", "options_json").
 pub fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
-    let v: Value =
-        serde_json::from_slice(bytes).map_err(|e| Error::invalid(format!("invalid JSON in {what}: {e}")))?;
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| Error::invalid(format!("invalid JSON in {what}: {e}")))?;
     decode_value(what, &v)
 }
 

@@ -12,7 +12,12 @@
 //!   config document (snake_case), the progress messages and `PathStat` (camelCase).
 //! - **Responses** serialise as Docker's Go server does: every field without Go's `omitempty`
 //!   is written, at its zero value (`""`, `0`, `false`) or as `null` for a nil list or map (an
-//!   `Option` here). A client may index any documented key.
+//!   `Option` here). A client may index any documented key. Where the spec requires a list or
+//!   map that Docker sends as `null` (`ImageSummary.RepoDigests`, `Volume.Labels`…), it is an
+//!   empty one here, which the spec asks for and every client reads.
+//! - **The image config document** ([`ImageConfig`], its [`RunConfig`]) is not an API response:
+//!   its bytes are hashed into the image id and build cache keys, so its serialisation is frozen
+//!   and only ever carries set fields, whatever the API types become; it is parsed leniently.
 //! - **Requests** are decoded with [`decode`], as Go's `encoding/json` decodes: keys match
 //!   case-insensitively, unknown keys are ignored, `null` is the zero value, trailing data is an
 //!   error. Request types therefore set `#[serde(default)]` and never `#[serde(flatten)]`.
