@@ -273,7 +273,7 @@ impl<'a> de::Deserializer<'a> for Node<'a> {
     ) -> R<V::Value> {
         // No request type has an externally tagged enum today; serde_json's rules serve.
         let r = de::Deserializer::deserialize_enum(self.v.clone(), name, variants, visitor)
-            .map_err(|e| <DecodeError as de::Error>::custom(e));
+            .map_err(<DecodeError as de::Error>::custom);
         self.at(r)
     }
 
