@@ -346,9 +346,10 @@ docker_code docker_image_load(const docker_engine *eng,
 
 /**
  * `POST /build`: build an image from the Dockerfile in the directory `context_dir` (the build
- * context). `options_json` is the `/build` query as a document — `{"t": ["name:tag", …],
- * "dockerfile": "Dockerfile", "buildargs": {"K": "v"}, "target": "stage", "nocache": bool,
- * "q": bool, "labels": {…}, "rm": bool, "forcerm": bool, "networkmode": "none|host", …}` (NULL
+ * context). `options_json` is the `/build` query as a document — `{"Tags": ["name:tag", …],
+ * "Dockerfile": "Dockerfile", "BuildArgs": {"K": "v"}, "Target": "stage", "NoCache": bool,
+ * "Quiet": bool, "Labels": {…}, "Remove": bool, "ForceRemove": bool, "NetworkMode":
+ * "none|host", …}`; the query's own names (`t`, `q`, `nocache`, `rm`, …) are accepted too (NULL
  * for the defaults). The build output (`Step 1/5 : FROM …`, the RUN output, `Successfully
  * built …`) goes to `cb` as `DOCKER_STREAM_JSON` messages (`{"stream": "…"}`; `cb` may be
  * NULL). On success `*out_id` receives the image id. A failing step is
@@ -555,7 +556,8 @@ docker_code docker_container_commit(const docker_engine *eng,
 /**
  * `GET /containers/{id}/archive?path=`: write a tar archive of `container_path` to the file
  * `tar_path`. `*out_stat_json` (`out_stat_json` may be NULL) receives the path's stat
- * `{"name", "size", "mode", "mtime", "linkTarget"}`.
+ * `{"name", "size", "mode", "mtime", "linkTarget"}`, `mode` a Go `os.FileMode` as Docker sends it
+ * (permissions in the low 9 bits; a directory has bit 31 set, a symlink bit 27).
  */
 docker_code docker_container_archive_get(const docker_engine *eng,
                                          const char *id,

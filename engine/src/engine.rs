@@ -42,7 +42,7 @@ impl Engine {
     pub fn open_json(options_json: &str) -> Result<Engine> {
         let t = options_json.trim();
         let opts: OpenOptions =
-            if t.is_empty() || t == "null" { OpenOptions::default() } else { serde_json::from_str(t)? };
+            if t.is_empty() || t == "null" { OpenOptions::default() } else { decode("options", t.as_bytes())? };
         Engine::open(&opts)
     }
 

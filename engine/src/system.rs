@@ -5,17 +5,27 @@ use crate::store::Store;
 use crate::types::system::{ComponentVersion, Platform};
 use crate::types::{SystemInfo, SystemVersion};
 
-/// The newest Engine API version we speak, and the oldest (Docker 0.4's).
-pub const API_VERSION: &str = "1.41";
-pub const MIN_API_VERSION: &str = "1.0";
+/// The Docker release this engine answers as: `Version` of `/version`, `ServerVersion` of
+/// `/info`, `docker_version` of the image configs it writes. Clients compare it as a Docker
+/// version (testcontainers-java refuses anything below 1.6.0), so it is Docker's numbering, not
+/// libdocker's ([`VERSION`], kept in `/version`'s `Components` and the `Platform` name).
+pub const DOCKER_VERSION: &str = "25.0.0";
+/// The newest Engine API version we speak (Docker 25's), and the oldest a modern client may
+/// negotiate (docker-py's floor). Docker 0.4's own v1.0–v1.2 paths are served apart.
+pub const API_VERSION: &str = "1.44";
+pub const MIN_API_VERSION: &str = "1.24";
+/// libdocker's own version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub fn version() -> SystemVersion {
     let kernel = kernel_release();
     SystemVersion {
         platform: Platform { name: "libdocker".into() },
-        components: vec![ComponentVersion { name: "Engine".into(), version: VERSION.into() }],
-        version: VERSION.into(),
+        components: vec![
+            ComponentVersion { name: "Engine".into(), version: DOCKER_VERSION.into() },
+            ComponentVersion { name: "libdocker".into(), version: VERSION.into() },
+        ],
+        version: DOCKER_VERSION.into(),
         api_version: API_VERSION.into(),
         min_api_version: MIN_API_VERSION.into(),
         git_commit: option_env!("LIBDOCKER_GIT_COMMIT").unwrap_or("unknown").into(),
@@ -52,7 +62,7 @@ pub fn info(store: &Store, containers: [i64; 4]) -> Result<SystemInfo> {
         ncpu: std::thread::available_parallelism().map(|n| n.get() as i64).unwrap_or(1),
         mem_total: mem_total(),
         name: rustix::system::uname().nodename().to_string_lossy().into_owned(),
-        server_version: VERSION.into(),
+        server_version: DOCKER_VERSION.into(),
         memory_limit: true,
         swap_limit: std::path::Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists(),
         cpu_cfs_period: true,

@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
     }
     char options[512] = "{}";
     if (argc > 2 && strlen(argv[2]) < 400 && !strpbrk(argv[2], "\"\\")) {
-        snprintf(options, sizeof options, "{\"t\": [\"%s\"]}", argv[2]);
+        snprintf(options, sizeof options, "{\"Tags\": [\"%s\"]}", argv[2]);
     }
     char *id = NULL;
     docker_code code = docker_image_build(eng, argv[1], options, print_message, NULL, &id, &err);

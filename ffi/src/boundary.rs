@@ -122,13 +122,13 @@ pub(crate) fn opt_nonempty<'a>(p: *const c_char, name: &str) -> Res<Option<&'a s
     Ok(opt_str(p, name)?.filter(|s| !s.is_empty()))
 }
 
-/// An Engine API JSON document; NULL, "" or "null" give the type's defaults.
+/// An Engine API JSON document, decoded as Docker's server decodes one (`engine::types::decode`:
+/// keys in any case, unknown keys ignored, `null` = zero); NULL, "" or "null" give the type's
+/// defaults.
 pub(crate) fn json_arg<T: DeserializeOwned + Default>(p: *const c_char, name: &str) -> Res<T> {
     match opt_str(p, name)?.map(str::trim) {
         None | Some("") | Some("null") => Ok(T::default()),
-        Some(s) => {
-            serde_json::from_str(s).map_err(|e| Fail::new(DOCKER_EINVALIDARGUMENT, format!("invalid JSON: {e}")))
-        }
+        Some(s) => Ok(engine::types::decode(name, s.as_bytes())?),
     }
 }
 
@@ -377,6 +377,12 @@ mod tests {
         assert_eq!(d, Default::default());
         let e = json_arg::<engine::types::ImageListOptions>(c"{".as_ptr(), "o").unwrap_err();
         assert_eq!(e.code, DOCKER_EINVALIDARGUMENT);
-        assert!(e.message.starts_with("invalid JSON: "), "{}", e.message);
+        assert!(e.message.starts_with("invalid JSON in o: "), "{}", e.message);
+        // Decoded as Docker's server decodes: any case, unknown keys ignored, null = zero.
+        let d: engine::types::ImageListOptions =
+            json_arg(c"{\"all\": true, \"Digests\": null, \"Extra\": 1}".as_ptr(), "o").unwrap();
+        assert!(d.all && !d.digests);
+        let e = json_arg::<engine::types::ImageListOptions>(c"{\"All\": 1}".as_ptr(), "o").unwrap_err();
+        assert_eq!(e.message, "invalid o: All: invalid type: integer `1`, expected a boolean");
     }
 }

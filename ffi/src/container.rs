@@ -377,7 +377,8 @@ pub unsafe extern "C" fn docker_container_commit(
 
 /// `GET /containers/{id}/archive?path=`: write a tar archive of `container_path` to the file
 /// `tar_path`. `*out_stat_json` (`out_stat_json` may be NULL) receives the path's stat
-/// `{"name", "size", "mode", "mtime", "linkTarget"}`.
+/// `{"name", "size", "mode", "mtime", "linkTarget"}`, `mode` a Go `os.FileMode` as Docker sends it
+/// (permissions in the low 9 bits; a directory has bit 31 set, a symlink bit 27).
 #[no_mangle]
 pub unsafe extern "C" fn docker_container_archive_get(
     eng: *const docker_engine,

@@ -192,9 +192,10 @@ pub unsafe extern "C" fn docker_image_load(
 }
 
 /// `POST /build`: build an image from the Dockerfile in the directory `context_dir` (the build
-/// context). `options_json` is the `/build` query as a document — `{"t": ["name:tag", …],
-/// "dockerfile": "Dockerfile", "buildargs": {"K": "v"}, "target": "stage", "nocache": bool,
-/// "q": bool, "labels": {…}, "rm": bool, "forcerm": bool, "networkmode": "none|host", …}` (NULL
+/// context). `options_json` is the `/build` query as a document — `{"Tags": ["name:tag", …],
+/// "Dockerfile": "Dockerfile", "BuildArgs": {"K": "v"}, "Target": "stage", "NoCache": bool,
+/// "Quiet": bool, "Labels": {…}, "Remove": bool, "ForceRemove": bool, "NetworkMode":
+/// "none|host", …}`; the query's own names (`t`, `q`, `nocache`, `rm`, …) are accepted too (NULL
 /// for the defaults). The build output (`Step 1/5 : FROM …`, the RUN output, `Successfully
 /// built …`) goes to `cb` as `DOCKER_STREAM_JSON` messages (`{"stream": "…"}`; `cb` may be
 /// NULL). On success `*out_id` receives the image id. A failing step is

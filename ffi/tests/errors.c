@@ -53,7 +53,7 @@ static void open_errors(void) {
     FAILS(DOCKER_EINVALIDARGUMENT, "absolute", docker_engine_open("{\"Root\": \"relative/path\"}", &eng, &err));
     FAILS(DOCKER_EINVALIDARGUMENT, "invalid JSON", docker_engine_open("{\"Root\": ", &eng, &err));
     FAILS(DOCKER_EINVALIDARGUMENT, "unknown field", docker_engine_open("{\"Bogus\": 1}", &eng, &err));
-    FAILS(DOCKER_EINVALIDARGUMENT, "invalid JSON", docker_engine_open("[1, 2]", &eng, &err));
+    FAILS(DOCKER_EINVALIDARGUMENT, "invalid type: sequence", docker_engine_open("[1, 2]", &eng, &err));
     FAILS(DOCKER_EUTF8, "options_json is not valid UTF-8", docker_engine_open(BAD_UTF8, &eng, &err));
     FAILS(DOCKER_ENULL, "out is NULL", docker_engine_open(NULL, NULL, &err));
     CHECK(eng == (docker_engine *)&marker); /* never written on failure */
@@ -285,19 +285,19 @@ static void invalid_json(docker_engine *eng) {
     int64_t n = 42;
 #define BAD(msg, expr) FAILS(DOCKER_EINVALIDARGUMENT, msg, expr)
     BAD("invalid JSON", docker_container_create(eng, "{", "bad-json", &s, &err));
-    BAD("invalid JSON", docker_container_create(eng, "{\"Image\": 5}", NULL, &s, &err));
-    BAD("invalid JSON", docker_container_create(eng, "[\"busybox\"]", NULL, &s, &err));
+    BAD("Image: invalid type: integer", docker_container_create(eng, "{\"Image\": 5}", NULL, &s, &err));
+    BAD("expected an object", docker_container_create(eng, "[\"busybox\"]", NULL, &s, &err));
     BAD("invalid JSON", docker_container_create(eng, "{\"Image\": \"busybox\"} trailing", NULL, &s, &err));
-    BAD("invalid JSON", docker_image_list(eng, "{\"All\": \"yes\"}", &s, &err));
+    BAD("All: invalid type", docker_image_list(eng, "{\"All\": \"yes\"}", &s, &err));
     BAD("invalid JSON", docker_image_list(eng, "not json", &s, &err));
-    BAD("invalid JSON", docker_image_remove(eng, "busybox", "{\"Force\": 1}", &s, &err));
-    BAD("invalid JSON", docker_image_import_with_options(eng, "/x", "{\"Changes\": \"CMD x\"}", NULL, NULL, &s, &err));
-    BAD("invalid JSON", docker_container_list_with_options(eng, "{\"Filters\": []}", &s, &err));
-    BAD("invalid JSON", docker_container_logs(eng, "x", "{\"Tail\": 3}", NULL, NULL, &err));
-    BAD("invalid JSON", docker_container_exec(eng, "x", "{\"Cmd\": \"ls\"}", NULL, NULL, &n, &err));
-    BAD("invalid JSON", docker_container_commit(eng, "x", "{\"Pause\": \"no\"}", &s, &err));
+    BAD("Force: invalid type", docker_image_remove(eng, "busybox", "{\"Force\": 1}", &s, &err));
+    BAD("Changes: invalid type", docker_image_import_with_options(eng, "/x", "{\"Changes\": \"CMD x\"}", NULL, NULL, &s, &err));
+    BAD("Filters: invalid type", docker_container_list_with_options(eng, "{\"Filters\": []}", &s, &err));
+    BAD("Tail: invalid type", docker_container_logs(eng, "x", "{\"Tail\": 3}", NULL, NULL, &err));
+    BAD("Cmd: invalid type", docker_container_exec(eng, "x", "{\"Cmd\": \"ls\"}", NULL, NULL, &n, &err));
+    BAD("Pause: invalid type", docker_container_commit(eng, "x", "{\"Pause\": \"no\"}", &s, &err));
     BAD("invalid JSON", docker_volume_create(eng, "{{", &s, &err));
-    BAD("invalid JSON", docker_exec_start(eng, "x", "{\"Detach\": 1}", -1, NULL, NULL, &n, &err));
+    BAD("Detach: invalid type", docker_exec_start(eng, "x", "{\"Detach\": 1}", -1, NULL, NULL, &n, &err));
     /* valid JSON, bad values */
     BAD("you must choose at least one stream", docker_container_logs(eng, "busybox-user", "{}", NULL, NULL, &err));
     BAD("Invalid container name", docker_container_create(eng, "{\"Image\": \"busybox\"}", "/bad name!", &s, &err));

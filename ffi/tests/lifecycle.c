@@ -397,7 +397,7 @@ static void build_cancel_and_details(docker_engine *eng) {
     char *id = NULL;
     time_t t0 = time(NULL);
     FAILS(DOCKER_ECANCELED, "callback",
-          docker_image_build(eng, dir, "{\"t\": [\"never:1\"]}", stop_when_started, &seen, &id, &err));
+          docker_image_build(eng, dir, "{\"Tags\": [\"never:1\"]}", stop_when_started, &seen, &id, &err));
     CHECK(seen == 1);
     CHECK(time(NULL) - t0 < 30);
     char *json = NULL;

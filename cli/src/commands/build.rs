@@ -89,19 +89,19 @@ fn memory(flag: &str, v: &Option<String>) -> Result<i64, Failure> {
 
 pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
     let mut opts = ImageBuildOptions {
-        t: a.tag,
+        tags: a.tag,
         target: a.target.unwrap_or_default(),
-        nocache: a.no_cache,
-        q: a.quiet,
-        rm: a.rm,
-        forcerm: a.force_rm,
-        networkmode: a.network.unwrap_or_default(),
-        extrahosts: a.add_host,
+        no_cache: a.no_cache,
+        quiet: a.quiet,
+        remove: a.rm,
+        force_remove: a.force_rm,
+        network_mode: a.network.unwrap_or_default(),
+        extra_hosts: a.add_host,
         memory: memory("-m, --memory", &a.memory)?,
-        memswap: memory("--memory-swap", &a.memory_swap)?,
-        cpushares: a.cpu_shares,
-        cpuperiod: a.cpu_period,
-        cpuquota: a.cpu_quota,
+        memory_swap: memory("--memory-swap", &a.memory_swap)?,
+        cpu_shares: a.cpu_shares,
+        cpu_period: a.cpu_period,
+        cpu_quota: a.cpu_quota,
         pull: a.pull,
         platform: a.platform.unwrap_or_default(),
         ..Default::default()
@@ -112,7 +112,7 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
             Some((k, v)) => (k, Some(v.to_string())),
             None => (arg.as_str(), std::env::var(arg).ok()),
         };
-        opts.buildargs.insert(k.to_string(), v);
+        opts.build_args.insert(k.to_string(), v);
     }
     for l in &a.label {
         let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
@@ -171,7 +171,7 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
         BuildContext::Dir { path: &dir, dockerfile: dockerfile_text }
     };
 
-    let quiet = opts.q;
+    let quiet = opts.quiet;
     let mut bar = crate::output::Bar::new(quiet);
     let mut streamed = false;
     let mut held = String::new();

@@ -171,7 +171,7 @@ fn parse_mount(s: &str) -> Result<Mount, Failure> {
             "source" | "src" => m.source = v.into(),
             "target" | "destination" | "dst" => m.target = v.into(),
             "readonly" | "ro" => m.read_only = v.is_empty() || v == "true" || v == "1",
-            "bind-propagation" => m.bind_options = Some(BindOptions { propagation: v.into() }),
+            "bind-propagation" => m.bind_options = Some(BindOptions { propagation: v.into(), ..Default::default() }),
             "volume-nocopy" => {}
             "tmpfs-size" => {
                 let size = engine::runtime::cgroups::parse_memory(v).map_err(|e| usage(e.to_string()))?;
@@ -255,7 +255,7 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
             [h, c, p] => (*h, *c, *p),
             _ => return Err(usage(format!("invalid device specification: {d}"))),
         };
-        devices.push(engine::runtime::cgroups::DeviceMapping {
+        devices.push(DeviceMapping {
             path_on_host: host.into(),
             path_in_container: ctr.into(),
             cgroup_permissions: perms.into(),
@@ -279,7 +279,7 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
         image: f.image().to_string(),
         working_dir: f.workdir.clone().unwrap_or_default(),
         entrypoint: f.entrypoint.as_ref().map(|e| if e.is_empty() { vec![] } else { vec![e.clone()] }),
-        labels: if labels.is_empty() { None } else { Some(labels) },
+        labels: Some(labels),
         stop_signal: f.stop_signal.clone().unwrap_or_default(),
         stop_timeout: f.stop_timeout,
         ..Default::default()
@@ -291,7 +291,7 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
         tmpfs: if tmpfs.is_empty() { None } else { Some(tmpfs) },
         readonly_rootfs: f.read_only,
         network_mode: f.network.clone().unwrap_or_else(|| "default".into()),
-        port_bindings: if port_bindings.is_empty() { None } else { Some(port_bindings) },
+        port_bindings,
         publish_all_ports: f.publish_all,
         cap_add: if f.cap_add.is_empty() { None } else { Some(f.cap_add.clone()) },
         cap_drop: if f.cap_drop.is_empty() { None } else { Some(f.cap_drop.clone()) },
@@ -301,16 +301,13 @@ fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest
         auto_remove: f.rm,
         dns: if f.dns.is_empty() { None } else { Some(f.dns.clone()) },
         extra_hosts: if f.add_host.is_empty() { None } else { Some(f.add_host.clone()) },
-        console_size: console,
-        resources: Resources {
-            memory: mem(&f.memory)?,
-            memory_swap: mem(&f.memory_swap)?,
-            cpu_shares: f.cpu_shares.unwrap_or(0),
-            nano_cpus,
-            pids_limit: f.pids_limit,
-            devices,
-            ..Default::default()
-        },
+        console_size: console.unwrap_or_default(),
+        memory: mem(&f.memory)?,
+        memory_swap: mem(&f.memory_swap)?,
+        cpu_shares: f.cpu_shares.unwrap_or(0),
+        nano_cpus,
+        pids_limit: f.pids_limit,
+        devices: if devices.is_empty() { None } else { Some(devices) },
         ..Default::default()
     };
     if let Some(p) = &f.platform {
@@ -1044,8 +1041,8 @@ pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
         for s2 in samples {
             let s2 = s2?;
             let cpu = cpu_percent(&s2);
-            let mem = s2.sample.memory_stats.usage.unwrap_or(0);
-            let limit = s2.sample.memory_stats.limit.unwrap_or(0);
+            let mem = s2.memory_stats.usage.unwrap_or(0);
+            let limit = s2.memory_stats.limit.unwrap_or(0);
             let pct = if limit > 0 { mem as f64 / limit as f64 * 100.0 } else { 0.0 };
             rows.push(vec![
                 short_id(&s2.id, false),
@@ -1055,7 +1052,7 @@ pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
                 format!("{pct:.2}%"),
                 "0B / 0B".into(),
                 "0B / 0B".into(),
-                s2.sample.pids_stats.current.unwrap_or(0).to_string(),
+                s2.pids_stats.current.unwrap_or(0).to_string(),
             ]);
         }
         print!("{}", table(&rows));
@@ -1068,7 +1065,7 @@ pub fn stats(engine: &Engine, a: StatsArgs) -> CmdResult {
 /// The docker CLI's CPU percentage: the container's share of the host's CPU time between the
 /// sample and its `precpu_stats`, times the CPUs online.
 fn cpu_percent(s: &Stats) -> f64 {
-    let (cpu, pre) = (&s.sample.cpu_stats, &s.precpu_stats);
+    let (cpu, pre) = (&s.cpu_stats, &s.precpu_stats);
     let cpu_delta = cpu.cpu_usage.total_usage.saturating_sub(pre.cpu_usage.total_usage) as f64;
     let system_delta = cpu.system_cpu_usage.unwrap_or(0).saturating_sub(pre.system_cpu_usage.unwrap_or(0)) as f64;
     let online = cpu.online_cpus.unwrap_or(1) as f64;

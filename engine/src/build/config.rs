@@ -1,12 +1,12 @@
 //! Dockerfile instructions that only change the image config — CMD, ENTRYPOINT, ENV, EXPOSE,
 //! HEALTHCHECK, LABEL, ONBUILD, SHELL, STOPSIGNAL, USER, VOLUME, WORKDIR — applied to a
-//! `ContainerConfig`. Shared by the builder and by `import --change` / `commit --change`.
+//! `RunConfig`. Shared by the builder and by `import --change` / `commit --change`.
 //! Instructions must already be expanded (see `Instruction::expand`).
 
 use super::dockerfile::{Command, Instruction};
 use crate::error::{Error, Result};
 use crate::types::config::Empty;
-use crate::types::ContainerConfig;
+use crate::types::RunConfig;
 
 /// The default `SHELL`.
 pub fn default_shell() -> Vec<String> {
@@ -32,7 +32,7 @@ pub fn is_config_instruction(instr: &Instruction) -> bool {
     )
 }
 
-pub fn apply(config: &mut ContainerConfig, instr: &Instruction) -> Result<()> {
+pub fn apply(config: &mut RunConfig, instr: &Instruction) -> Result<()> {
     let shell = config.shell.clone().unwrap_or_else(default_shell);
     match &instr.command {
         Command::Cmd(c) => config.cmd = Some(c.with_shell(&shell)),
@@ -125,8 +125,8 @@ mod tests {
     use super::*;
     use crate::build::dockerfile::parse_change;
 
-    fn apply_all(changes: &[&str]) -> ContainerConfig {
-        let mut c = ContainerConfig::default();
+    fn apply_all(changes: &[&str]) -> RunConfig {
+        let mut c = RunConfig::default();
         for ch in changes {
             let i = parse_change(ch).unwrap();
             let env = c.env.clone().unwrap_or_default();

@@ -7,7 +7,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::runtime::cgroups::Cgroup;
 use crate::safefs::RootDir;
 use crate::store::{ImageMeta, Reference, Store};
-use crate::types::{rfc3339_nanos, CommitOptions, History, ImageConfig};
+use crate::types::{rfc3339_nanos, CommitOptions, History, ImageConfig, RunConfig};
 use std::path::Path;
 
 pub fn commit(store: &Store, name: &str, opts: &CommitOptions) -> Result<Digest> {
@@ -17,10 +17,10 @@ pub fn commit(store: &Store, name: &str, opts: &CommitOptions) -> Result<Digest>
         return Err(Error::invalid("cannot commit to a digest reference"));
     }
     let parent = store.image(&c.image)?.ok_or_else(|| crate::image::resolve::no_such_image(c.image.as_str()))?;
-    let mut config = match &opts.config {
+    let mut config = RunConfig::from(match &opts.config {
         Some(extra) => super::create::merge_config(extra, &c.config),
         None => c.config.clone(),
-    };
+    });
     config = crate::image::changes::apply(config, &opts.changes)?;
     config.image = String::new();
 
@@ -62,9 +62,9 @@ pub fn commit(store: &Store, name: &str, opts: &CommitOptions) -> Result<Digest>
         comment: Some(opts.comment.clone()).filter(|a| !a.is_empty()),
         config,
         container: Some(c.id.clone()),
-        container_config: Some(c.config.clone()),
+        container_config: Some(c.config.clone().into()),
         created: Some(now),
-        docker_version: Some(crate::system::VERSION.into()),
+        docker_version: Some(crate::system::DOCKER_VERSION.into()),
         history,
         rootfs,
         ..Default::default()

@@ -9,6 +9,7 @@ use crate::safefs::{clean_path, RootDir};
 use crate::store::Store;
 use crate::types::PathStat;
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -26,15 +27,25 @@ fn stat_in(root: &RootDir, rel: &Path, shown: &str) -> Result<(PathStat, bool)> 
     let st = rustix::fs::fstat(&fd).ctx(format_args!("stat {shown}"))?;
     let is_dir = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory;
     let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
+    // A link's target as a path in the container (relative targets from the link's directory),
+    // as Docker's `ContainerStatPath` reports it.
+    let link_target = if rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink {
+        let t = rustix::fs::readlinkat(&fd, "", Vec::new()).ctx(format_args!("readlink {shown}"))?;
+        let t = PathBuf::from(std::ffi::OsStr::from_bytes(t.as_bytes()));
+        let abs = Path::new("/").join(rel.parent().unwrap_or(Path::new(""))).join(t);
+        clean_path(&abs, true).map(|p| Path::new("/").join(p).display().to_string()).unwrap_or_default()
+    } else {
+        String::new()
+    };
     Ok((
         PathStat {
             name,
             size: st.st_size,
-            mode: st.st_mode,
+            mode: PathStat::go_file_mode(st.st_mode),
             mtime: crate::types::rfc3339_nanos(
                 std::time::UNIX_EPOCH + std::time::Duration::from_secs(st.st_mtime.max(0) as u64),
             ),
-            link_target: String::new(),
+            link_target,
         },
         is_dir,
     ))

@@ -5,11 +5,11 @@ use super::record::{write_file, Container};
 use super::{container_dir, containers_dir, names};
 use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
+use crate::runtime::cgroups::{DeviceMapping, Resources};
 use crate::store::Store;
 use crate::types::{
     ContainerConfig, ContainerCreateRequest, ContainerCreateResponse, HostConfig, MountPoint, VolumeCreateOptions,
 };
-use serde_json::Value;
 use std::path::Path;
 
 pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -> Result<ContainerCreateResponse> {
@@ -21,13 +21,27 @@ pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -
     let image = crate::image::resolve::resolve(store, &req.config.image)?;
     let host = &req.host_config;
     validate_host_config(host)?;
-    let mut config = merge_config(&req.config, &image.config.config);
+    validate_networking(req)?;
+    let mut config = merge_config(&req.config, &image.config.config.clone().into());
     let (path, args) = command(&config)?;
     let id = crate::digest::random_hex(32);
     if config.hostname.is_empty() {
         config.hostname = super::short(&id).to_string();
     }
     let requested = plan_mounts(host)?;
+    let mut host = host.clone();
+    // What Docker records for what it defaults, as true here (clients read `LogConfig.Type`:
+    // docker-py returns a container's output only for `json-file`).
+    for (field, default) in
+        [(&mut host.log_config.kind, "json-file"), (&mut host.cgroupns_mode, "host"), (&mut host.ipc_mode, "private")]
+    {
+        if field.is_empty() {
+            *field = default.into();
+        }
+    }
+    if host.shm_size == 0 {
+        host.shm_size = crate::types::DEFAULT_SHM_SIZE;
+    }
     let layers = Digest::chain_ids(&image.config.rootfs.diff_ids);
     store.layer_stack(&image.config.rootfs.diff_ids)?;
 
@@ -42,14 +56,14 @@ pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -
             std::fs::create_dir_all(dir.join(d)).ctx(format_args!("create {d}"))?;
         }
         let (mounts, anonymous) = realize_mounts(store, &requested, &config)?;
-        let mut c = Container {
+        let c = Container {
             id: id.clone(),
             created: crate::types::rfc3339_nanos(std::time::SystemTime::now()),
             name: name.clone(),
             path,
             args,
             config,
-            host_config: host.clone(),
+            host_config: host,
             image: image.id.clone(),
             image_name: req.config.image.clone(),
             layers,
@@ -58,7 +72,6 @@ pub fn create(store: &Store, name: Option<&str>, req: &ContainerCreateRequest) -
             state: Default::default(),
             dir: dir.clone(),
         };
-        c.host_config.other.clear();
         write_etc_files(&dir, &c)?;
         c.state.save(&dir)?;
         c.save()?;
@@ -142,36 +155,36 @@ fn command(c: &ContainerConfig) -> Result<(String, Vec<String>)> {
     Ok((path, full))
 }
 
-fn is_zero(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.values().all(is_zero),
+/// The runtime's limits for a container's `HostConfig`.
+pub(crate) fn resources(h: &HostConfig) -> Resources {
+    Resources {
+        memory: h.memory,
+        memory_swap: h.memory_swap,
+        memory_reservation: h.memory_reservation,
+        cpu_shares: h.cpu_shares,
+        nano_cpus: h.nano_cpus,
+        cpu_quota: h.cpu_quota,
+        cpu_period: h.cpu_period,
+        pids_limit: h.pids_limit,
+        devices: h
+            .devices
+            .iter()
+            .flatten()
+            .map(|d| DeviceMapping {
+                path_on_host: d.path_on_host.clone(),
+                path_in_container: d.path_in_container.clone(),
+                cgroup_permissions: d.cgroup_permissions.clone(),
+            })
+            .collect(),
+        device_cgroup_rules: h.device_cgroup_rules.clone().unwrap_or_default(),
+        privileged: h.privileged,
     }
 }
 
 pub fn validate_host_config(h: &HostConfig) -> Result<()> {
-    // Clients send many fields with zero values; only set ones we do not implement are errors.
-    // (Isolation/CgroupnsMode/IpcMode/PidMode/UTSMode defaults are accepted by name.)
-    for (k, v) in &h.other {
-        let default_ok = match k.as_str() {
-            "IpcMode" => matches!(v.as_str(), Some("private" | "shareable" | "")),
-            "PidMode" | "UTSMode" | "UsernsMode" | "CgroupParent" | "VolumeDriver" | "Runtime" => {
-                matches!(v.as_str(), Some("") | Some("runc"))
-            }
-            "CgroupnsMode" => matches!(v.as_str(), Some("host" | "private" | "")),
-            "Isolation" => matches!(v.as_str(), Some("default" | "")),
-            "ShmSize" | "MemorySwappiness" | "OomScoreAdj" => true,
-            "MaskedPaths" | "ReadonlyPaths" => v.is_null(),
-            "LogConfig" => true,
-            _ => false,
-        };
-        if !default_ok && !is_zero(v) {
-            return Err(Error::unsupported(format!("HostConfig.{k} is not supported by this engine")));
-        }
+    // Clients send every field, mostly at its zero value; only set ones we do not implement are errors.
+    if let Some(field) = h.unsupported() {
+        return Err(Error::unsupported(format!("HostConfig.{field} is not supported by this engine")));
     }
     match h.network_mode.as_str() {
         "" | "default" | "none" | "host" => {}
@@ -183,7 +196,7 @@ pub fn validate_host_config(h: &HostConfig) -> Result<()> {
         }
         m => return Err(Error::not_found(format!("network {m} not found"))),
     }
-    let publishes = h.port_bindings.as_ref().is_some_and(|p| !p.is_empty()) || h.publish_all_ports;
+    let publishes = !h.port_bindings.is_empty() || h.publish_all_ports;
     if publishes {
         return Err(Error::unsupported(
             "publishing ports (-p/-P) is not supported yet: it comes with the bridge network",
@@ -202,10 +215,11 @@ pub fn validate_host_config(h: &HostConfig) -> Result<()> {
     if h.auto_remove && !matches!(rp.name.as_str(), "" | "no") {
         return Err(Error::invalid("conflicting options: cannot specify both --restart and --rm"));
     }
-    if let Some(lc) = &h.log_config {
-        if !matches!(lc.kind.as_str(), "" | "json-file") {
-            return Err(Error::unsupported(format!("log driver {:?} is not supported (only json-file)", lc.kind)));
-        }
+    if !matches!(h.log_config.kind.as_str(), "" | "json-file") {
+        return Err(Error::unsupported(format!(
+            "log driver {:?} is not supported (only json-file)",
+            h.log_config.kind
+        )));
     }
     crate::runtime::caps::resolve(
         h.cap_add.as_deref().unwrap_or(&[]),
@@ -213,9 +227,36 @@ pub fn validate_host_config(h: &HostConfig) -> Result<()> {
         h.privileged,
     )?;
     security_options(h)?;
-    h.resources.validate()?;
-    if h.console_size.is_some_and(|s| s[0] == 0 && s[1] != 0 || s[1] == 0 && s[0] != 0) {
+    resources(h).validate()?;
+    let s = h.console_size;
+    if s[0] == 0 && s[1] != 0 || s[1] == 0 && s[0] != 0 {
         return Err(Error::invalid("console size must have both a height and a width"));
+    }
+    Ok(())
+}
+
+/// `NetworkingConfig`: only the container's own network mode, with nothing asked of its endpoint
+/// (the docker CLI sends an empty `default` entry); anything else would be ignored, so it is
+/// refused.
+fn validate_networking(req: &ContainerCreateRequest) -> Result<()> {
+    let mode = req.host_config.network_mode.as_str();
+    for (name, ep) in req.networking_config.iter().flat_map(|n| &n.endpoints_config) {
+        if name != mode && !(name == "default" && mode.is_empty()) {
+            return Err(Error::unsupported(format!(
+                "NetworkingConfig: connecting to network {name:?} is not supported (the container's network is {:?})",
+                if mode.is_empty() { "default" } else { mode }
+            )));
+        }
+        let asked = ep.ipam_config.as_ref().is_some_and(|c| *c != Default::default())
+            || ep.links.as_ref().is_some_and(|l| !l.is_empty())
+            || ep.aliases.as_ref().is_some_and(|a| !a.is_empty())
+            || ep.driver_opts.as_ref().is_some_and(|o| !o.is_empty())
+            || !ep.mac_address.is_empty();
+        if asked {
+            return Err(Error::unsupported(format!(
+                "NetworkingConfig: endpoint settings for network {name:?} (addresses, aliases, links, driver options) are not supported"
+            )));
+        }
     }
     Ok(())
 }
@@ -538,6 +579,35 @@ mod tests {
         assert_eq!(m.working_dir, "/w");
         let user = ContainerConfig { entrypoint: Some(vec!["/x".into()]), ..Default::default() };
         assert_eq!(merge_config(&user, &image).cmd, None);
+    }
+
+    #[test]
+    fn networking_config_is_checked_not_ignored() {
+        let req = |json: &str| -> ContainerCreateRequest { crate::types::decode("body", json.as_bytes()).unwrap() };
+        let cli = req(r#"{"HostConfig": {"NetworkMode": "default"},
+            "NetworkingConfig": {"EndpointsConfig": {"default": {"IPAMConfig": null, "Aliases": null, "MacAddress": ""}}}}"#);
+        validate_networking(&cli).unwrap();
+        validate_networking(&req(r#"{"NetworkingConfig": {"EndpointsConfig": {"default": {}}}}"#)).unwrap();
+        let other =
+            req(r#"{"HostConfig": {"NetworkMode": "none"}, "NetworkingConfig": {"EndpointsConfig": {"web": {}}}}"#);
+        let e = validate_networking(&other).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
+        assert!(e.message().contains("\"web\""), "{e}");
+        let alias = req(r#"{"HostConfig": {"NetworkMode": "host"},
+            "NetworkingConfig": {"EndpointsConfig": {"host": {"Aliases": ["db"]}}}}"#);
+        assert_eq!(validate_networking(&alias).unwrap_err().kind(), crate::ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn unimplemented_host_config_is_refused_by_name() {
+        let mut h = HostConfig { oom_score_adj: 100, ..Default::default() };
+        let e = validate_host_config(&h).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
+        assert_eq!(e.message(), "HostConfig.OomScoreAdj is not supported by this engine");
+        h.oom_score_adj = 0;
+        h.shm_size = crate::types::DEFAULT_SHM_SIZE;
+        h.memory_swappiness = Some(-1);
+        validate_host_config(&h).unwrap();
     }
 
     #[test]

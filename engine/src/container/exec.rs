@@ -201,6 +201,9 @@ pub fn inspect(store: &Store, exec_id: &str) -> Result<ExecInspect> {
             entrypoint: entry,
             arguments: args,
         },
+        // Docker's CanRemove is about its in-memory exec store; our records go with the container.
+        can_remove: false,
+        detach_keys: String::new(),
         pid: state.pid as i64,
     })
 }

@@ -4,7 +4,7 @@ use super::Container;
 use crate::error::Result;
 use crate::runtime::state::Status;
 use crate::store::Store;
-use crate::types::{ContainerInspect, ContainerState, GraphDriver, NetworkSettings};
+use crate::types::{ContainerInspect, ContainerState, EndpointSettings, GraphDriver, NetworkSettings};
 use std::collections::BTreeMap;
 
 pub fn inspect(store: &Store, name: &str) -> Result<ContainerInspect> {
@@ -24,7 +24,7 @@ pub fn document(store: &Store, c: &Container) -> ContainerInspect {
     data.insert("UpperDir".to_string(), c.dir.join("upper").display().to_string());
     data.insert("WorkDir".to_string(), c.dir.join("work").display().to_string());
     data.insert("MergedDir".to_string(), c.dir.join("rootfs").display().to_string());
-    let network_mode = if c.host_config.network_mode.is_empty() { "none" } else { c.host_config.network_mode.as_str() };
+    let host_net = c.host_config.network_mode == "host";
     ContainerInspect {
         id: c.id.clone(),
         created: c.created.clone(),
@@ -61,13 +61,20 @@ pub fn document(store: &Store, c: &Container) -> ContainerInspect {
         mounts: c.mounts.iter().filter(|m| m.kind != "tmpfs").cloned().collect(),
         config: c.config.clone(),
         network_settings: NetworkSettings {
-            sandbox_key: if s.pid > 0 && network_mode != "host" {
-                format!("/proc/{}/ns/net", s.pid)
-            } else {
-                String::new()
-            },
-            networks: BTreeMap::from([(network_mode.to_string(), serde_json::json!({}))]),
+            sandbox_key: if s.pid > 0 && !host_net { format!("/proc/{}/ns/net", s.pid) } else { String::new() },
+            networks: networks(c),
             ..Default::default()
         },
     }
+}
+
+/// The networks a container is on, by name, as inspect and list show them. Without the bridge
+/// network yet, `default` (and no mode) means `none`; Docker shows an entry for `none` and
+/// `host` too, with no addresses.
+pub(crate) fn networks(c: &Container) -> BTreeMap<String, EndpointSettings> {
+    let name = match c.host_config.network_mode.as_str() {
+        "" | "default" => "none",
+        m => m,
+    };
+    BTreeMap::from([(name.to_string(), EndpointSettings::default())])
 }

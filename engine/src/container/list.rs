@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::runtime::state::Status;
 use crate::store::Store;
 use crate::types::units::human_duration;
-use crate::types::{unix_seconds, ContainerListOptions, ContainerSummary};
+use crate::types::{unix_seconds, ContainerListOptions, ContainerSummary, SummaryHostConfig, SummaryNetworkSettings};
 use std::collections::BTreeMap;
 
 pub fn list(store: &Store, opts: &ContainerListOptions) -> Result<Vec<ContainerSummary>> {
@@ -58,14 +58,14 @@ fn summary(store: &Store, c: &Container, size: bool) -> ContainerSummary {
         labels: c.config.labels.clone().unwrap_or_default(),
         state: c.status_word().to_string(),
         status: status_string(c),
-        host_config: BTreeMap::from([(
-            "NetworkMode".to_string(),
-            if c.host_config.network_mode.is_empty() {
+        host_config: SummaryHostConfig {
+            network_mode: if c.host_config.network_mode.is_empty() {
                 "default".to_string()
             } else {
                 c.host_config.network_mode.clone()
             },
-        )]),
+        },
+        network_settings: SummaryNetworkSettings { networks: super::inspect::networks(c) },
         mounts: c.mounts.clone(),
     }
 }

@@ -135,7 +135,7 @@ pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {
             no_new_privileges: nnp,
             capabilities: caps.0,
             seccomp,
-            console_size: h.console_size.filter(|s| s[0] > 0 && s[1] > 0),
+            console_size: Some(h.console_size).filter(|s| s[0] > 0 && s[1] > 0),
             stop_signal,
         },
         hostname: if host_net {
@@ -146,10 +146,17 @@ pub fn build_spec(store: &Store, c: &Container) -> Result<Spec> {
         domainname: c.config.domainname.clone(),
         namespaces: Namespaces { net: !host_net, pid: true, ipc: true, uts: !host_net },
         mounts,
-        masked_paths: MASKED_PATHS.iter().map(|s| s.to_string()).chain(thermal_throttle_paths()).collect(),
-        readonly_paths: READONLY_PATHS.iter().map(|s| s.to_string()).collect(),
+        // A client's list replaces Docker's defaults, as in Docker.
+        masked_paths: match &h.masked_paths {
+            Some(p) => p.clone(),
+            None => MASKED_PATHS.iter().map(|s| s.to_string()).chain(thermal_throttle_paths()).collect(),
+        },
+        readonly_paths: match &h.readonly_paths {
+            Some(p) => p.clone(),
+            None => READONLY_PATHS.iter().map(|s| s.to_string()).collect(),
+        },
         devices: devices(h)?,
-        cgroup: Some(h.resources.clone()),
+        cgroup: Some(super::create::resources(h)),
         privileged: h.privileged,
         restart: RestartPolicy {
             name: if h.restart_policy.name.is_empty() { "no".into() } else { h.restart_policy.name.clone() },
@@ -193,7 +200,7 @@ fn thermal_throttle_paths() -> Vec<String> {
 fn devices(h: &crate::types::HostConfig) -> Result<Vec<Device>> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let mut v = if h.privileged { host_devices() } else { default_devices() };
-    for d in &h.resources.devices {
+    for d in h.devices.iter().flatten() {
         let m = std::fs::metadata(&d.path_on_host).map_err(|e| {
             Error::invalid(format!(
                 "error gathering device information while adding custom device {:?}: {e}",

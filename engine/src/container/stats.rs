@@ -20,13 +20,16 @@ fn sample(c: &super::Container) -> Result<Stats> {
         ..Default::default()
     };
     if c.is_running() {
-        s.sample = Cgroup::open(&c.id)?.stats()?;
+        let sample = Cgroup::open(&c.id)?.stats()?;
+        s.pids_stats = sample.pids_stats;
+        s.memory_stats = sample.memory_stats;
+        s.cpu_stats = sample.cpu_stats;
     }
     Ok(s)
 }
 
 fn follows(s: &mut Stats, prev: &Stats) {
-    s.precpu_stats = prev.sample.cpu_stats.clone();
+    s.precpu_stats = prev.cpu_stats.clone();
     s.preread = prev.read.clone();
 }
 

@@ -4,9 +4,9 @@
 
 use crate::build::{config, dockerfile};
 use crate::error::{Error, Result};
-use crate::types::ContainerConfig;
+use crate::types::RunConfig;
 
-pub fn apply(mut cfg: ContainerConfig, changes: &[String]) -> Result<ContainerConfig> {
+pub fn apply(mut cfg: RunConfig, changes: &[String]) -> Result<RunConfig> {
     for change in changes {
         let instr =
             dockerfile::parse_change(change).map_err(|e| Error::invalid(format!("invalid change {change:?}: {e}")))?;

@@ -8,7 +8,7 @@ use crate::digest::Digest;
 use crate::error::{Error, IoContext, Result};
 use crate::store::{ImageMeta, Reference, Store};
 use crate::stream::Sink;
-use crate::types::{rfc3339_nanos, ContainerConfig, History, ImageConfig, ImageImportOptions, RootFs};
+use crate::types::{rfc3339_nanos, History, ImageConfig, ImageImportOptions, RootFs, RunConfig};
 use std::io::Read;
 
 pub fn import(
@@ -29,7 +29,7 @@ pub fn import(
         }
         None => None,
     };
-    let config = changes::apply(ContainerConfig::default(), &opts.changes)?;
+    let config = changes::apply(RunConfig::default(), &opts.changes)?;
     let (os, architecture) = super::platform(opts.platform.as_deref())?;
 
     let staging = store.staging()?;

@@ -244,8 +244,7 @@ fn verify_blob_names(members: &HashMap<PathBuf, Member>) -> Result<()> {
 }
 
 fn parse_config(raw: &[u8], what: &str) -> Result<ImageConfig> {
-    let config: ImageConfig =
-        serde_json::from_slice(raw).map_err(|e| Error::invalid(format!("invalid image config {what}: {e}")))?;
+    let config = ImageConfig::parse(raw).map_err(|e| Error::invalid(format!("{what}: {}", e.message())))?;
     if !config.os.is_empty() && config.os != "linux" {
         return Err(Error::invalid(format!("image {what} is for {}, not linux", config.os)));
     }

@@ -46,8 +46,7 @@ impl Store {
         if Digest::of(&raw) != *id {
             return Err(Error::corrupt(format!("image {id} failed verification: its config does not hash to its id")));
         }
-        let config: ImageConfig =
-            serde_json::from_slice(&raw).map_err(|e| Error::corrupt(format!("image {id}: invalid config: {e}")))?;
+        let config = ImageConfig::parse(&raw).map_err(|e| Error::corrupt(format!("image {id}: {}", e.message())))?;
         let meta = match std::fs::read(dir.join("meta.json")) {
             Ok(b) => {
                 serde_json::from_slice(&b).map_err(|e| Error::corrupt(format!("image {id}: bad meta.json: {e}")))?

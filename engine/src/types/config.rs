@@ -1,5 +1,8 @@
-//! The container configuration (`Config` / `ContainerConfig` of the Engine API) and the image
-//! config document (Docker/OCI `config.json`, whose sha256 is the image id).
+//! The container configuration of the Engine API (`Config` in create and inspect, the
+//! `ContainerConfig` definition of the spec), serialised as Docker's Go server does: every field
+//! without `omitempty` in moby's `container.Config` is always written, with its zero value (`""`,
+//! `false`) or `null` for a nil list or map — `{{.Config.User}}` is an empty string, never a
+//! missing key. The image config's copy of these fields is [`super::RunConfig`].
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -8,63 +11,50 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Empty {}
 
-/// Engine API `ContainerConfig` (also the `config` of an image). PascalCase as on the wire.
+/// Engine API `ContainerConfig`. Field order and `omitempty` as in moby's `container.Config`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ContainerConfig {
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub hostname: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub domainname: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
-    #[serde(skip_serializing_if = "is_false")]
     pub attach_stdin: bool,
-    #[serde(skip_serializing_if = "is_false")]
     pub attach_stdout: bool,
-    #[serde(skip_serializing_if = "is_false")]
     pub attach_stderr: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "is_empty_map")]
     pub exposed_ports: Option<BTreeMap<String, Empty>>,
-    #[serde(skip_serializing_if = "is_false")]
     pub tty: bool,
-    #[serde(skip_serializing_if = "is_false")]
     pub open_stdin: bool,
-    #[serde(skip_serializing_if = "is_false")]
     pub stdin_once: bool,
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "null_as_none")]
     pub env: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "string_or_list")]
+    /// A string or a list on the wire (`strslice`).
+    #[serde(deserialize_with = "string_or_list")]
     pub cmd: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthConfig>,
     #[serde(skip_serializing_if = "is_false")]
     pub args_escaped: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub image: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub volumes: Option<BTreeMap<String, Empty>>,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub working_dir: String,
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "string_or_list")]
+    /// `null` inherits the image's; `[]` (or `[""]`) clears it.
+    #[serde(deserialize_with = "string_or_list")]
     pub entrypoint: Option<Vec<String>>,
     #[serde(skip_serializing_if = "is_false")]
     pub network_disabled: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub mac_address: String,
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "null_as_none")]
     pub on_build: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub stop_signal: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_timeout: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "null_as_none")]
+    #[serde(skip_serializing_if = "is_empty_list", deserialize_with = "string_or_list")]
     pub shell: Option<Vec<String>>,
 }
 
-/// `Healthcheck` (durations in nanoseconds).
+/// `Healthcheck` (durations in nanoseconds); every field `omitempty`, as in moby.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct HealthConfig {
@@ -82,66 +72,22 @@ pub struct HealthConfig {
     pub start_interval: i64,
 }
 
-/// The image config document (image-formats.md §4.2). Field order is what we serialise; the
-/// stored bytes are kept verbatim, so configs written by others keep their id.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ImageConfig {
-    pub architecture: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
-    pub os: String,
-    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
-    pub os_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    pub config: ContainerConfig,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub container: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub container_config: Option<ContainerConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub docker_version: Option<String>,
-    pub history: Vec<History>,
-    pub rootfs: RootFs,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RootFs {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub diff_ids: Vec<crate::digest::Digest>,
-}
-
-/// One `history` entry of an image config.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct History {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub empty_layer: bool,
-}
-
 pub(crate) fn is_false(b: &bool) -> bool {
     !*b
 }
 pub(crate) fn is_zero(n: &i64) -> bool {
     *n == 0
 }
+/// Go's `omitempty` on a map: nil and empty alike.
+pub(crate) fn is_empty_map<K, V>(m: &Option<BTreeMap<K, V>>) -> bool {
+    m.as_ref().is_none_or(BTreeMap::is_empty)
+}
+/// Go's `omitempty` on a slice: nil and empty alike.
+pub(crate) fn is_empty_list<T>(v: &Option<Vec<T>>) -> bool {
+    v.as_ref().is_none_or(Vec::is_empty)
+}
 
-fn null_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(crate) fn null_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -149,8 +95,8 @@ where
     Option::<T>::deserialize(d)
 }
 
-/// `Cmd`/`Entrypoint` may be a JSON string in old API versions (`"Cmd": "echo hi"`).
-fn string_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+/// A `strslice`: a JSON string (`"Cmd": "echo hi"`, old API versions) or a list of strings.
+pub(crate) fn string_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {
@@ -162,4 +108,61 @@ fn string_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<S
         Some(OneOrMany::One(s)) => Some(vec![s]),
         Some(OneOrMany::Many(v)) => Some(v),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_config_has_every_go_field() {
+        let v = serde_json::to_value(ContainerConfig::default()).unwrap();
+        let o = v.as_object().unwrap();
+        let keys: Vec<&str> = o.keys().map(String::as_str).collect();
+        // moby container.Config without `omitempty`, as Docker 20.10 sends it.
+        for k in [
+            "Hostname",
+            "Domainname",
+            "User",
+            "AttachStdin",
+            "AttachStdout",
+            "AttachStderr",
+            "Tty",
+            "OpenStdin",
+            "StdinOnce",
+            "Env",
+            "Cmd",
+            "Image",
+            "Volumes",
+            "WorkingDir",
+            "Entrypoint",
+            "OnBuild",
+            "Labels",
+        ] {
+            assert!(o.contains_key(k), "{k} missing: {keys:?}");
+        }
+        assert_eq!(o.len(), 17, "{keys:?}");
+        assert_eq!(v["User"], "");
+        assert_eq!(v["Env"], serde_json::Value::Null);
+        let set = ContainerConfig {
+            exposed_ports: Some(BTreeMap::from([("80/tcp".into(), Empty {})])),
+            shell: Some(vec![]),
+            stop_signal: "SIGINT".into(),
+            ..Default::default()
+        };
+        let v = serde_json::to_value(set).unwrap();
+        assert_eq!(v["ExposedPorts"], serde_json::json!({"80/tcp": {}}));
+        assert_eq!(v["StopSignal"], "SIGINT");
+        assert!(v.get("Shell").is_none(), "an empty Shell is omitted, as Go's omitempty does");
+    }
+
+    #[test]
+    fn cmd_is_a_string_or_a_list() {
+        let c: ContainerConfig = serde_json::from_str(r#"{"Cmd": "echo hi", "Entrypoint": ["/x"]}"#).unwrap();
+        assert_eq!(c.cmd.unwrap(), ["echo hi"]);
+        assert_eq!(c.entrypoint.unwrap(), ["/x"]);
+        let c: ContainerConfig = serde_json::from_str(r#"{"Entrypoint": null, "Shell": "sh"}"#).unwrap();
+        assert_eq!(c.entrypoint, None);
+        assert_eq!(c.shell.unwrap(), ["sh"]);
+    }
 }

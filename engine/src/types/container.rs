@@ -2,130 +2,53 @@
 //! top, stats, and the options of the container operations.
 
 use super::config::ContainerConfig;
+use super::host_config::HostConfig;
+use super::network::{NetworkSettings, NetworkingConfig, SummaryNetworkSettings};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub use crate::runtime::cgroups::Resources;
-
-/// `HostConfig`: what this engine supports by name; anything else a client sends is collected in
-/// `other` and refused if it is set to something other than its zero value ("not supported").
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct HostConfig {
-    /// `HOST:CTR[:ro]` or `VOLUME:CTR[:ro]`
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub binds: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mounts: Option<Vec<Mount>>,
-    /// `{"/run": "size=64m,mode=1777"}`
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tmpfs: Option<BTreeMap<String, String>>,
-    pub readonly_rootfs: bool,
-    /// `none` (default until the bridge network exists), `host`, `default`, `bridge`.
-    pub network_mode: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port_bindings: Option<BTreeMap<String, Option<Vec<PortBinding>>>>,
-    pub publish_all_ports: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cap_add: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cap_drop: Option<Vec<String>>,
-    pub privileged: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_opt: Option<Vec<String>>,
-    pub restart_policy: RestartPolicy,
-    pub auto_remove: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_config: Option<LogConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns_search: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns_options: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extra_hosts: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub console_size: Option<[u16; 2]>,
-    #[serde(flatten)]
-    pub resources: Resources,
-    /// Fields we do not implement; refused unless zero.
-    #[serde(flatten, skip_serializing)]
-    pub other: BTreeMap<String, Value>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct RestartPolicy {
-    /// `""`/`no`, `always`, `unless-stopped`, `on-failure`
-    pub name: String,
-    pub maximum_retry_count: i64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct LogConfig {
-    #[serde(rename = "Type")]
-    pub kind: String,
-    pub config: BTreeMap<String, String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct PortBinding {
-    pub host_ip: String,
-    pub host_port: String,
-}
-
-/// `HostConfig.Mounts[]` (`--mount`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Mount {
-    /// `bind`, `volume`, `tmpfs`
-    #[serde(rename = "Type")]
-    pub kind: String,
-    pub source: String,
-    pub target: String,
-    pub read_only: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bind_options: Option<BindOptions>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub volume_options: Option<VolumeOptions>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tmpfs_options: Option<TmpfsOptions>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct BindOptions {
-    pub propagation: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct VolumeOptions {
-    pub no_copy: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct TmpfsOptions {
-    pub size_bytes: i64,
-    pub mode: u32,
-}
-
-/// The body of `POST /containers/create`: a `ContainerConfig` with `HostConfig` inside.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
+/// The body of `POST /containers/create`: a `ContainerConfig` with `HostConfig` and
+/// `NetworkingConfig` beside its fields (moby's `ContainerCreateConfig`, which embeds `Config`).
+///
+/// Decoded by hand, whatever the decoder: the embedded config cannot be a serde `flatten` (a
+/// flattened struct is decoded without its field list, so its keys would match exactly only), so
+/// the two nested documents are taken out by name and each part goes through [`super::decode`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ContainerCreateRequest {
     #[serde(flatten)]
     pub config: ContainerConfig,
     pub host_config: HostConfig,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub networking_config: Option<Value>,
+    pub networking_config: Option<NetworkingConfig>,
+}
+
+impl<'de> Deserialize<'de> for ContainerCreateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut body = match Value::deserialize(d)? {
+            Value::Object(o) => o,
+            Value::Null => Default::default(),
+            other => return Err(D::Error::custom(format!("expected an object, found {other}"))),
+        };
+        let mut take = |name: &str| -> Value {
+            let key = if body.contains_key(name) {
+                Some(name.to_string())
+            } else {
+                body.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned()
+            };
+            key.and_then(|k| body.remove(&k)).unwrap_or(Value::Null)
+        };
+        let host = take("HostConfig");
+        let net = take("NetworkingConfig");
+        use super::decode::decode_part;
+        Ok(ContainerCreateRequest {
+            host_config: decode_part("HostConfig", &host).map_err(D::Error::custom)?,
+            networking_config: decode_part("NetworkingConfig", &net).map_err(D::Error::custom)?,
+            config: decode_part("", &Value::Object(body)).map_err(D::Error::custom)?,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,19 +92,6 @@ pub struct MountPoint {
     #[serde(rename = "RW")]
     pub rw: bool,
     pub propagation: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct NetworkSettings {
-    pub bridge: String,
-    pub sandbox_key: String,
-    pub ports: BTreeMap<String, Option<Vec<PortBinding>>>,
-    #[serde(rename = "IPAddress")]
-    pub ip_address: String,
-    pub gateway: String,
-    pub mac_address: String,
-    pub networks: BTreeMap<String, Value>,
 }
 
 /// `GET /containers/{id}/json`
@@ -245,8 +155,17 @@ pub struct ContainerSummary {
     pub labels: BTreeMap<String, String>,
     pub state: String,
     pub status: String,
-    pub host_config: BTreeMap<String, String>,
+    pub host_config: SummaryHostConfig,
+    pub network_settings: SummaryNetworkSettings,
     pub mounts: Vec<MountPoint>,
+}
+
+/// `HostConfig` of a list item.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SummaryHostConfig {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub network_mode: String,
 }
 
 /// Options of `container_list` (`GET /containers/json?all=&limit=&size=&filters=`).
@@ -266,7 +185,7 @@ pub struct ContainerListOptions {
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerWaitResponse {
     pub status_code: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` when the wait itself went well (Docker always sends the key).
     pub error: Option<WaitError>,
 }
 
@@ -357,12 +276,14 @@ pub struct ExecInspect {
     pub id: String,
     pub running: bool,
     pub exit_code: Option<i64>,
-    #[serde(rename = "ContainerID")]
-    pub container_id: String,
+    pub process_config: ExecProcessConfig,
     pub open_stdin: bool,
     pub open_stderr: bool,
     pub open_stdout: bool,
-    pub process_config: ExecProcessConfig,
+    pub can_remove: bool,
+    #[serde(rename = "ContainerID")]
+    pub container_id: String,
+    pub detach_keys: String,
     pub pid: i64,
 }
 
@@ -370,6 +291,7 @@ pub struct ExecInspect {
 #[serde(rename_all = "camelCase")]
 pub struct ExecProcessConfig {
     pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
     pub tty: bool,
     pub entrypoint: String,
@@ -398,26 +320,78 @@ pub struct PruneReport {
     pub space_reclaimed: u64,
 }
 
-/// `GET /containers/{id}/stats?stream=false`: one cgroup sample (the cgroup module's types are the
-/// wire's `pids_stats`, `memory_stats`, `cpu_stats`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub read: String,
-    pub preread: String,
-    #[serde(flatten)]
-    pub sample: crate::runtime::cgroups::Stats,
-    pub precpu_stats: crate::runtime::cgroups::CpuStats,
-    pub name: String,
-    pub id: String,
-}
-
 /// `GET /containers/{id}/archive` header (`X-Docker-Container-Path-Stat`) document.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PathStat {
     pub name: String,
     pub size: i64,
+    /// A Go `os.FileMode`: the permission bits, and the type and special bits high (see
+    /// [`PathStat::go_file_mode`]).
     pub mode: u32,
     pub mtime: String,
     pub link_target: String,
+}
+
+impl PathStat {
+    pub const MODE_DIR: u32 = 1 << 31;
+    pub const MODE_SYMLINK: u32 = 1 << 27;
+    pub const MODE_DEVICE: u32 = 1 << 26;
+    pub const MODE_NAMED_PIPE: u32 = 1 << 25;
+    pub const MODE_SOCKET: u32 = 1 << 24;
+    pub const MODE_SETUID: u32 = 1 << 23;
+    pub const MODE_SETGID: u32 = 1 << 22;
+    pub const MODE_CHAR_DEVICE: u32 = 1 << 21;
+    pub const MODE_STICKY: u32 = 1 << 20;
+
+    /// A `st_mode` as Go's `os.Lstat` reports it (`fillFileStatFromSys`): permissions in the low
+    /// 9 bits, the file type and setuid/setgid/sticky as Go's own high bits.
+    pub fn go_file_mode(st_mode: u32) -> u32 {
+        let mut m = st_mode & 0o777;
+        m |= match st_mode & libc::S_IFMT {
+            libc::S_IFBLK => Self::MODE_DEVICE,
+            libc::S_IFCHR => Self::MODE_DEVICE | Self::MODE_CHAR_DEVICE,
+            libc::S_IFDIR => Self::MODE_DIR,
+            libc::S_IFIFO => Self::MODE_NAMED_PIPE,
+            libc::S_IFLNK => Self::MODE_SYMLINK,
+            libc::S_IFSOCK => Self::MODE_SOCKET,
+            _ => 0,
+        };
+        for (bit, go) in
+            [(libc::S_ISUID, Self::MODE_SETUID), (libc::S_ISGID, Self::MODE_SETGID), (libc::S_ISVTX, Self::MODE_STICKY)]
+        {
+            if st_mode & bit != 0 {
+                m |= go;
+            }
+        }
+        m
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.mode & Self::MODE_DIR != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_modes_as_go() {
+        // Observed from Docker 20.10: a directory 0755 and a symlink.
+        assert_eq!(PathStat::go_file_mode(libc::S_IFDIR | 0o755), 2147484141);
+        assert_eq!(PathStat::go_file_mode(libc::S_IFLNK | 0o777), 134218239);
+        assert_eq!(PathStat::go_file_mode(libc::S_IFREG | 0o644), 0o644);
+        assert_eq!(PathStat::go_file_mode(libc::S_IFDIR | libc::S_ISVTX | 0o777), (1 << 31) | (1 << 20) | 0o777);
+        assert_eq!(PathStat::go_file_mode(libc::S_IFREG | libc::S_ISUID | 0o755), (1 << 23) | 0o755);
+        assert_eq!(PathStat::go_file_mode(libc::S_IFCHR | 0o666), (1 << 26) | (1 << 21) | 0o666);
+        assert_eq!(PathStat::go_file_mode(libc::S_IFIFO | 0o600), (1 << 25) | 0o600);
+        assert!(PathStat { mode: PathStat::go_file_mode(libc::S_IFDIR | 0o700), ..Default::default() }.is_dir());
+    }
+
+    #[test]
+    fn wait_response_always_has_error() {
+        let v = serde_json::to_value(ContainerWaitResponse::default()).unwrap();
+        assert_eq!(v, serde_json::json!({"StatusCode": 0, "Error": null}));
+    }
 }

@@ -18,6 +18,7 @@ pub struct SystemVersion {
     pub components: Vec<ComponentVersion>,
     pub version: String,
     pub api_version: String,
+    #[serde(rename = "MinAPIVersion")]
     pub min_api_version: String,
     pub git_commit: String,
     pub go_version: String,

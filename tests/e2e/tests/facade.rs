@@ -201,7 +201,7 @@ fn a_build_stops_mid_run_and_leaves_nothing() {
     let images_before = e.image_list(&ImageListOptions { all: true, ..Default::default() }).unwrap().len();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("Dockerfile"), "FROM busybox\nRUN echo started; sleep 600\nRUN true\n").unwrap();
-    let opts = ImageBuildOptions { t: vec!["never:1".into()], ..Default::default() };
+    let opts = ImageBuildOptions { tags: vec!["never:1".into()], ..Default::default() };
     // By the token, while the RUN sleeps.
     let c = Cancel::new().unwrap();
     let c2 = c.clone();
@@ -339,7 +339,7 @@ fn stats_carry_precpu_and_stream() {
     let id = create(&e, &["sh", "-c", "while true; do :; done"], false);
     e.container_start(&id).unwrap();
     let s = e.container_stats(&id, false, None).unwrap();
-    assert!(s.sample.cpu_stats.cpu_usage.total_usage > s.precpu_stats.cpu_usage.total_usage);
+    assert!(s.cpu_stats.cpu_usage.total_usage > s.precpu_stats.cpu_usage.total_usage);
     assert_ne!(s.preread, "0001-01-01T00:00:00Z");
     let mut n = 0;
     let r = e.container_stats_stream(&id, &mut |o: Output<'_>| {

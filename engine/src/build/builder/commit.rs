@@ -5,7 +5,7 @@ use super::fs::StagedLayer;
 use crate::digest::Digest;
 use crate::error::Result;
 use crate::store::{Image, ImageMeta, Store};
-use crate::types::{rfc3339_nanos, ContainerConfig, History, ImageConfig, RootFs};
+use crate::types::{rfc3339_nanos, History, ImageConfig, RootFs, RunConfig};
 
 /// The platform an image is for (`os`, `architecture`, `variant`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,9 +34,9 @@ pub struct Step<'a> {
     pub parent: Option<&'a Image>,
     pub platform: &'a Platform,
     /// The image's config after the step.
-    pub config: ContainerConfig,
+    pub config: RunConfig,
     /// The config the step ran with (`Cmd` = what `created_by` shows), Docker's `container_config`.
-    pub container_config: ContainerConfig,
+    pub container_config: RunConfig,
     pub created_by: String,
     /// `MAINTAINER`.
     pub author: Option<String>,
@@ -70,7 +70,7 @@ pub fn commit(store: &Store, step: Step<'_>) -> Result<Image> {
         container: step.container,
         container_config: Some(step.container_config),
         created: Some(now),
-        docker_version: Some(crate::system::VERSION.into()),
+        docker_version: Some(crate::system::DOCKER_VERSION.into()),
         history,
         rootfs: RootFs { kind: rootfs.kind, diff_ids: rootfs.diff_ids },
         ..Default::default()

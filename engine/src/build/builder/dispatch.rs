@@ -12,7 +12,7 @@ use crate::build::dockerfile::compat::quote;
 use crate::build::dockerfile::{Command, Instruction, PROXY_ARGS};
 use crate::error::{Error, Result};
 use crate::store::Image;
-use crate::types::{ContainerConfig, HealthConfig};
+use crate::types::{HealthConfig, RunConfig};
 use rustix::io::Errno;
 use std::path::Path;
 
@@ -23,7 +23,7 @@ pub struct StageState {
     /// The current image (`None` right after `FROM scratch`).
     pub image: Option<Image>,
     /// The config the next image gets (Docker's `runConfig`).
-    pub config: ContainerConfig,
+    pub config: RunConfig,
     /// The stage's `ARG`s, in order, with their values (`None`: declared without one).
     pub args: Vec<(String, Option<String>)>,
     pub maintainer: Option<String>,
@@ -36,7 +36,7 @@ impl StageState {
     pub fn new(index: usize, base: Option<Image>) -> StageState {
         let (config, platform) = match &base {
             Some(img) => (img.config.config.clone(), Platform::of(img)),
-            None => (ContainerConfig::default(), Platform::host()),
+            None => (RunConfig::default(), Platform::host()),
         };
         StageState { index, image: base, config, args: Vec::new(), maintainer: None, cmd_set: false, platform }
     }

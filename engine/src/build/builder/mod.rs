@@ -59,7 +59,7 @@ pub fn build(
 ) -> Result<Digest> {
     check_options(opts)?;
     let tags = opts
-        .t
+        .tags
         .iter()
         .map(|t| {
             let r = Reference::parse_tagged(t)?;
@@ -69,7 +69,7 @@ pub fn build(
             Ok(r)
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut out = Output::new(sink, opts.q);
+    let mut out = Output::new(sink, opts.quiet);
     let result = (|| {
         let ctx = Context::open(store, context, &opts.dockerfile)?;
         let df = dockerfile::parse(&ctx.dockerfile, &ctx.dockerfile_name)?;
@@ -115,11 +115,11 @@ fn check_options(opts: &ImageBuildOptions) -> Result<()> {
             opts.version
         )));
     }
-    if !opts.cachefrom.is_empty() {
+    if !opts.cache_from.is_empty() {
         return Err(Error::unsupported("--cache-from is not supported: only images built here serve as cache"));
     }
     crate::image::platform(Some(&opts.platform))?;
-    run::network_mode(&opts.networkmode)?;
+    run::network_mode(&opts.network_mode)?;
     Ok(())
 }
 
@@ -160,7 +160,7 @@ impl<'a, 'p> Builder<'a, 'p> {
         df: Dockerfile,
     ) -> Result<Builder<'a, 'p>> {
         let args: BTreeMap<String, String> =
-            opts.buildargs.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect();
+            opts.build_args.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect();
         let meta = MetaArgs::resolve(&df, &args)?;
         let n = df.stages().len();
         Ok(Builder {
@@ -172,7 +172,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             meta,
             args,
             consumed: BTreeSet::new(),
-            cache: Cache::new(store, !opts.nocache),
+            cache: Cache::new(store, !opts.no_cache),
             stages: vec![Slot::NotBuilt; n],
             target: n - 1,
             step: 0,
@@ -343,7 +343,7 @@ impl<'a, 'p> Builder<'a, 'p> {
     /// Intermediate containers go after their step: always unless `rm=false` (then only with
     /// `forcerm`).
     fn remove_containers(&self) -> bool {
-        self.opts.rm || self.opts.forcerm
+        self.opts.remove || self.opts.force_remove
     }
 }
 

@@ -15,7 +15,7 @@ use crate::build::dockerfile::{CommandLine, Heredoc, Instruction, Run};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::stream::{Output, WithCancel};
-use crate::types::{AttachOptions, ContainerCreateRequest, HostConfig, Resources};
+use crate::types::{AttachOptions, ContainerConfig, ContainerCreateRequest, HostConfig};
 
 /// The network of `RUN` containers for a `networkmode`/`RUN --network` value.
 pub fn network_mode(mode: &str) -> Result<&'static str> {
@@ -116,7 +116,7 @@ impl Builder<'_, '_> {
             None | Some("sandbox") => {}
             Some(other) => return Err(Error::unsupported(format!("RUN --security={other} is not supported"))),
         }
-        let network = network_mode(run.network.as_deref().unwrap_or(&self.opts.networkmode))?;
+        let network = network_mode(run.network.as_deref().unwrap_or(&self.opts.network_mode))?;
         let argv = command_argv(&run.cmd, &instr.heredocs, &self.shell(st))?;
         let args = self.run_args(st);
         let mut saved = argv.clone();
@@ -139,7 +139,7 @@ impl Builder<'_, '_> {
             }
         };
 
-        let mut config = st.config.clone();
+        let mut config = ContainerConfig::from(st.config.clone());
         config.cmd = Some(argv.clone());
         config.entrypoint = Some(Vec::new());
         config.healthcheck = None;
@@ -157,15 +157,12 @@ impl Builder<'_, '_> {
         let o = self.opts;
         let host_config = HostConfig {
             network_mode: network.to_string(),
-            extra_hosts: Some(o.extrahosts.clone()).filter(|h| !h.is_empty()),
-            resources: Resources {
-                memory: o.memory,
-                memory_swap: o.memswap,
-                cpu_shares: o.cpushares,
-                cpu_period: o.cpuperiod,
-                cpu_quota: o.cpuquota,
-                ..Default::default()
-            },
+            extra_hosts: Some(o.extra_hosts.clone()).filter(|h| !h.is_empty()),
+            memory: o.memory,
+            memory_swap: o.memory_swap,
+            cpu_shares: o.cpu_shares,
+            cpu_period: o.cpu_period,
+            cpu_quota: o.cpu_quota,
             ..Default::default()
         };
         let req = ContainerCreateRequest { config, host_config, networking_config: None };

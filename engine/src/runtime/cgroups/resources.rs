@@ -1,8 +1,9 @@
-//! The resource part of the Engine API's `HostConfig` (PascalCase field names), its validation
-//! with dockerd's messages, and the CLI's memory size parser (`-m 512m`).
+//! The limits of a container's cgroup — what the runtime needs of the Engine API's `HostConfig`
+//! resources (converted by the container layer; the wire type is `types::HostConfig`) — their
+//! validation with dockerd's messages, and the CLI's memory size parser (`-m 512m`).
 //!
-//! `HostConfig` embeds these fields (serde `flatten`); `Privileged` belongs to `HostConfig` and is
-//! copied into [`Resources::privileged`] by whoever builds the container's cgroup.
+//! Serialised (PascalCase) into the runtime spec the monitor reads. `Privileged` belongs to
+//! `HostConfig` and is copied into [`Resources::privileged`] by whoever builds the cgroup.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Deserializer, Serialize};
