@@ -70,6 +70,15 @@ impl Container {
         if !matches!(self.state.status, Status::Running | Status::Restarting) || monitor_alive(&self.dir) {
             return;
         }
+        // The state we read may predate the monitor's last word: it records the exit, then lets
+        // go of its lock. Read again now that it is known to be gone; only a state still running
+        // means it died without recording (kill -9).
+        if let Ok(fresh) = State::load(&self.dir) {
+            if !matches!(fresh.status, Status::Running | Status::Restarting) {
+                self.state = fresh;
+                return;
+            }
+        }
         self.state.status = Status::Exited;
         self.state.pid = 0;
         self.state.exit_code = 137;
