@@ -50,10 +50,6 @@ impl Engine {
         self.store.root()
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     // ---- images ---------------------------------------------------------------------------
 
     /// `POST /images/create?fromSrc=-`: a root filesystem tar becomes an image; returns its id.

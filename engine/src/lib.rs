@@ -3,21 +3,26 @@
 //! they all call [`Engine`] with the Engine API's own JSON types ([`types`]) and get
 //! [`Error`]s of one taxonomy ([`ErrorKind`]).
 
+// The front ends' surface: the façade, its types, errors and streams, and docker's option
+// grammar. Also public, for programs outside this crate that are part of the engine: `runtime`
+// (the monitor binary), `archive`, `build`, `digest`, `safefs` (the integration tests, the fuzz
+// targets; `build::BuildContext` is an argument of the façade) and `trace` (profiling points).
 pub mod archive;
 pub mod build;
-pub mod container;
+pub(crate) mod container;
 pub mod digest;
-pub mod engine;
+mod engine;
 pub mod error;
-pub mod image;
+pub(crate) mod image;
+pub mod options;
 pub mod runtime;
 pub mod safefs;
-pub mod store;
+pub(crate) mod store;
 pub mod stream;
-pub mod system;
+pub(crate) mod system;
 pub mod trace;
 pub mod types;
-pub mod volume;
+pub(crate) mod volume;
 
 pub use engine::Engine;
 

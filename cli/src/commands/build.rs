@@ -3,8 +3,8 @@
 use crate::{CmdResult, Failure};
 use clap::{ArgAction, Args};
 use engine::build::BuildContext;
+use engine::options::{BuildFlags, Lookup};
 use engine::stream::Output;
-use engine::types::ImageBuildOptions;
 use engine::Engine;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -74,50 +74,28 @@ pub struct BuildArgs {
     context: String,
 }
 
-fn usage(msg: impl Into<String>) -> Failure {
-    Failure::new(125, msg)
-}
-
-fn memory(flag: &str, v: &Option<String>) -> Result<i64, Failure> {
-    match v.as_deref() {
-        None => Ok(0),
-        Some("-1") => Ok(-1),
-        Some(s) => engine::runtime::cgroups::parse_memory(s)
-            .map_err(|e| usage(format!("invalid argument \"{s}\" for \"{flag}\" flag: {e}"))),
-    }
-}
-
 pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
-    let mut opts = ImageBuildOptions {
-        tags: a.tag,
-        target: a.target.unwrap_or_default(),
+    let flags = BuildFlags {
+        tag: a.tag,
+        target: a.target,
         no_cache: a.no_cache,
         quiet: a.quiet,
-        remove: a.rm,
-        force_remove: a.force_rm,
-        network_mode: a.network.unwrap_or_default(),
-        extra_hosts: a.add_host,
-        memory: memory("-m, --memory", &a.memory)?,
-        memory_swap: memory("--memory-swap", &a.memory_swap)?,
+        label: a.label,
+        rm: Some(a.rm),
+        force_rm: a.force_rm,
+        add_host: a.add_host,
+        memory: a.memory,
+        memory_swap: a.memory_swap,
         cpu_shares: a.cpu_shares,
         cpu_period: a.cpu_period,
         cpu_quota: a.cpu_quota,
         pull: a.pull,
-        platform: a.platform.unwrap_or_default(),
-        ..Default::default()
+        platform: a.platform,
+        build_arg: a.build_arg,
     };
-    for arg in &a.build_arg {
-        // NAME=value, or NAME alone: the value of NAME in our environment (ignored if unset).
-        let (k, v) = match arg.split_once('=') {
-            Some((k, v)) => (k, Some(v.to_string())),
-            None => (arg.as_str(), std::env::var(arg).ok()),
-        };
-        opts.build_args.insert(k.to_string(), v);
-    }
-    for l in &a.label {
-        let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
-        opts.labels.insert(k.to_string(), v.to_string());
-    }
+    // A refused flag: docker's exit status for usage errors.
+    let mut opts = flags.options(&Lookup::process()).map_err(|e| Failure::new(125, e.message()))?;
+    opts.network_mode = a.network.unwrap_or_default();
     if let Some(f) = &a.iidfile {
         // Never leave a stale id behind if this build fails.
         match std::fs::remove_file(f) {

@@ -5,6 +5,7 @@ use crate::format::{ago, ellipsis, human_size, short_id, table};
 use crate::output::Console;
 use crate::{CmdResult, Failure};
 use clap::Args;
+use engine::options::{self, CopyEndpoint, Lookup};
 use engine::stream::Stdin;
 use engine::types::*;
 use engine::{Engine, ErrorKind};
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 // The flags `run` and `create` share (docker's names). A plain comment: a doc comment here would
 // become the about text of `run --help` (the subcommands are built lazily, after their own).
-#[derive(Args, Clone, Default)]
+#[derive(Args)]
 pub struct CreateFlags {
     /// Assign a name to the container
     #[arg(long)]
@@ -91,6 +92,9 @@ pub struct CreateFlags {
     /// Set meta data on a container
     #[arg(short = 'l', long = "label")]
     label: Vec<String>,
+    /// Read in a line delimited file of labels
+    #[arg(long = "label-file")]
+    label_file: Vec<PathBuf>,
     /// Set custom DNS servers
     #[arg(long)]
     dns: Vec<String>,
@@ -106,6 +110,27 @@ pub struct CreateFlags {
     /// Add a host device to the container
     #[arg(long)]
     device: Vec<String>,
+    /// Command to run to check health
+    #[arg(long = "health-cmd")]
+    health_cmd: Option<String>,
+    /// Time between running the check (ms|s|m|h) (default 0s)
+    #[arg(long = "health-interval")]
+    health_interval: Option<String>,
+    /// Maximum time to allow one check to run (ms|s|m|h) (default 0s)
+    #[arg(long = "health-timeout")]
+    health_timeout: Option<String>,
+    /// Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)
+    #[arg(long = "health-start-period")]
+    health_start_period: Option<String>,
+    /// Time between running the check during the start period (ms|s|m|h)
+    #[arg(long = "health-start-interval")]
+    health_start_interval: Option<String>,
+    /// Consecutive failures needed to report unhealthy
+    #[arg(long = "health-retries")]
+    health_retries: Option<i64>,
+    /// Disable any container-specified HEALTHCHECK
+    #[arg(long = "no-healthcheck")]
+    no_healthcheck: bool,
     /// Run an init inside the container
     #[arg(long)]
     init: bool,
@@ -138,182 +163,76 @@ impl CreateFlags {
     fn image(&self) -> &str {
         &self.image_and_command[0]
     }
-    fn command(&self) -> &[String] {
-        &self.image_and_command[1..]
+
+    /// The flags for the engine's grammar (everything but the name and the network flags).
+    fn options(&self, detach: bool) -> options::ContainerFlags {
+        options::ContainerFlags {
+            image: self.image().to_string(),
+            command: self.image_and_command[1..].to_vec(),
+            env: self.env.clone(),
+            env_file: self.env_file.clone(),
+            workdir: self.workdir.clone(),
+            user: self.user.clone(),
+            hostname: self.hostname.clone(),
+            entrypoint: self.entrypoint.clone(),
+            memory: self.memory.clone(),
+            memory_swap: self.memory_swap.clone(),
+            cpu_shares: self.cpu_shares,
+            cpus: self.cpus.clone(),
+            pids_limit: self.pids_limit,
+            volume: self.volume.clone(),
+            mount: self.mount.clone(),
+            tmpfs: self.tmpfs.clone(),
+            read_only: self.read_only,
+            cap_add: self.cap_add.clone(),
+            cap_drop: self.cap_drop.clone(),
+            privileged: self.privileged,
+            security_opt: self.security_opt.clone(),
+            restart: self.restart.clone(),
+            label: self.label.clone(),
+            label_file: self.label_file.clone(),
+            dns: self.dns.clone(),
+            add_host: self.add_host.clone(),
+            stop_signal: self.stop_signal.clone(),
+            stop_timeout: self.stop_timeout,
+            device: self.device.clone(),
+            health: options::HealthFlags {
+                cmd: self.health_cmd.clone(),
+                interval: self.health_interval.clone(),
+                timeout: self.health_timeout.clone(),
+                start_period: self.health_start_period.clone(),
+                start_interval: self.health_start_interval.clone(),
+                retries: self.health_retries,
+                no_healthcheck: self.no_healthcheck,
+            },
+            init: self.init,
+            interactive: self.interactive,
+            tty: self.tty,
+            attach: self.attach.clone(),
+            detach,
+            rm: self.rm,
+            platform: self.platform.clone(),
+            console_size: if self.tty { terminal_size() } else { None },
+        }
     }
 }
 
+/// A refused flag: docker's exit status for usage errors.
 fn usage(msg: impl Into<String>) -> Failure {
     Failure::new(125, msg)
 }
 
-fn parse_env_file(p: &Path) -> Result<Vec<String>, Failure> {
-    let text = std::fs::read_to_string(p).map_err(|e| usage(format!("open {}: {e}", p.display())))?;
-    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(expand_env).collect())
-}
-
-/// `KEY=VAL` as is; a bare `KEY` takes the caller's value (dropped if unset), as docker does.
-fn expand_env(e: &str) -> Option<String> {
-    if e.contains('=') {
-        Some(e.to_string())
-    } else {
-        std::env::var(e).ok().map(|v| format!("{e}={v}"))
-    }
-}
-
-/// `--mount type=bind,source=/x,target=/y,readonly`
-fn parse_mount(s: &str) -> Result<Mount, Failure> {
-    let mut m = Mount { kind: "volume".into(), ..Default::default() };
-    for part in s.split(',') {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        match k {
-            "type" => m.kind = v.into(),
-            "source" | "src" => m.source = v.into(),
-            "target" | "destination" | "dst" => m.target = v.into(),
-            "readonly" | "ro" => m.read_only = v.is_empty() || v == "true" || v == "1",
-            "bind-propagation" => m.bind_options = Some(BindOptions { propagation: v.into(), ..Default::default() }),
-            "volume-nocopy" => {}
-            "tmpfs-size" => {
-                let size = engine::runtime::cgroups::parse_memory(v).map_err(|e| usage(e.to_string()))?;
-                m.tmpfs_options.get_or_insert_with(Default::default).size_bytes = size;
-            }
-            "tmpfs-mode" => {
-                let mode = u32::from_str_radix(v, 8).map_err(|_| usage(format!("invalid tmpfs-mode {v:?}")))?;
-                m.tmpfs_options.get_or_insert_with(Default::default).mode = mode;
-            }
-            _ => {
-                return Err(usage(format!(
-                    "invalid argument \"{s}\" for \"--mount\" flag: unexpected key '{k}' in '{part}'"
-                )))
-            }
-        }
-    }
-    Ok(m)
-}
-
 fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest, Failure> {
-    if f.init {
-        return Err(usage("--init is not supported by this engine"));
-    }
-    let mut env: Vec<String> = Vec::new();
-    for p in &f.env_file {
-        env.extend(parse_env_file(p)?);
-    }
-    env.extend(f.env.iter().filter_map(|e| expand_env(e)));
-    let mut labels = BTreeMap::new();
-    for l in &f.label {
-        let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
-        labels.insert(k.to_string(), v.to_string());
-    }
-    let mem = |s: &Option<String>| -> Result<i64, Failure> {
-        match s.as_deref() {
-            None => Ok(0),
-            Some("-1") => Ok(-1),
-            Some(v) => engine::runtime::cgroups::parse_memory(v)
-                .map_err(|e| usage(format!("invalid argument \"{v}\" for \"-m, --memory\" flag: {e}"))),
-        }
-    };
-    let nano_cpus = match &f.cpus {
-        None => 0,
-        Some(v) => {
-            let c: f64 = v.parse().map_err(|_| {
-                usage(format!("invalid argument \"{v}\" for \"--cpus\" flag: failed to parse {v} as a rational number"))
-            })?;
-            (c * 1e9).round() as i64
-        }
-    };
-    let restart = match f.restart.as_deref() {
-        None => RestartPolicy::default(),
-        Some(r) => {
-            let (name, count) = r.split_once(':').unwrap_or((r, ""));
-            let maximum_retry_count = if count.is_empty() {
-                0
-            } else {
-                count.parse().map_err(|_| {
-                    usage(format!("invalid restart policy format: maximum retry count must be an integer: {r}"))
-                })?
-            };
-            RestartPolicy { name: name.into(), maximum_retry_count }
-        }
-    };
-    let mut tmpfs = BTreeMap::new();
-    for t in &f.tmpfs {
-        let (path, opts) = t.split_once(':').unwrap_or((t.as_str(), ""));
-        tmpfs.insert(path.to_string(), opts.to_string());
-    }
+    let mut req = f.options(detach).request(&Lookup::process()).map_err(|e| usage(e.message()))?;
     let mut port_bindings = BTreeMap::new();
     for p in &f.publish {
         port_bindings.insert(p.clone(), None);
     }
-    let mut devices = Vec::new();
-    for d in &f.device {
-        let parts: Vec<&str> = d.split(':').collect();
-        let (host, ctr, perms) = match parts.as_slice() {
-            [h] => (*h, *h, "rwm"),
-            [h, c] if c.chars().all(|x| "rwm".contains(x)) => (*h, *h, *c),
-            [h, c] => (*h, *c, "rwm"),
-            [h, c, p] => (*h, *c, *p),
-            _ => return Err(usage(format!("invalid device specification: {d}"))),
-        };
-        devices.push(DeviceMapping {
-            path_on_host: host.into(),
-            path_in_container: ctr.into(),
-            cgroup_permissions: perms.into(),
-        });
-    }
-    let attach_stdin = f.attach.iter().any(|a| a == "stdin") || (!detach && f.interactive);
-    let attach_out = !detach && (f.attach.is_empty() || f.attach.iter().any(|a| a == "stdout"));
-    let attach_err = !detach && (f.attach.is_empty() || f.attach.iter().any(|a| a == "stderr"));
-    let console = if f.tty { terminal_size() } else { None };
-    let config = ContainerConfig {
-        hostname: f.hostname.clone().unwrap_or_default(),
-        user: f.user.clone().unwrap_or_default(),
-        attach_stdin,
-        attach_stdout: attach_out,
-        attach_stderr: attach_err,
-        tty: f.tty,
-        open_stdin: f.interactive,
-        stdin_once: f.interactive && !detach,
-        env: if env.is_empty() { None } else { Some(env) },
-        cmd: if f.command().is_empty() { None } else { Some(f.command().to_vec()) },
-        image: f.image().to_string(),
-        working_dir: f.workdir.clone().unwrap_or_default(),
-        entrypoint: f.entrypoint.as_ref().map(|e| if e.is_empty() { vec![] } else { vec![e.clone()] }),
-        labels: Some(labels),
-        stop_signal: f.stop_signal.clone().unwrap_or_default(),
-        stop_timeout: f.stop_timeout,
-        ..Default::default()
-    };
-    let mounts: Vec<Mount> = f.mount.iter().map(|m| parse_mount(m)).collect::<Result<_, _>>()?;
-    let host = HostConfig {
-        binds: if f.volume.is_empty() { None } else { Some(f.volume.clone()) },
-        mounts: if mounts.is_empty() { None } else { Some(mounts) },
-        tmpfs: if tmpfs.is_empty() { None } else { Some(tmpfs) },
-        readonly_rootfs: f.read_only,
-        network_mode: f.network.clone().unwrap_or_else(|| "default".into()),
-        port_bindings,
-        publish_all_ports: f.publish_all,
-        cap_add: if f.cap_add.is_empty() { None } else { Some(f.cap_add.clone()) },
-        cap_drop: if f.cap_drop.is_empty() { None } else { Some(f.cap_drop.clone()) },
-        privileged: f.privileged,
-        security_opt: if f.security_opt.is_empty() { None } else { Some(f.security_opt.clone()) },
-        restart_policy: restart,
-        auto_remove: f.rm,
-        dns: if f.dns.is_empty() { None } else { Some(f.dns.clone()) },
-        extra_hosts: if f.add_host.is_empty() { None } else { Some(f.add_host.clone()) },
-        console_size: console.unwrap_or_default(),
-        memory: mem(&f.memory)?,
-        memory_swap: mem(&f.memory_swap)?,
-        cpu_shares: f.cpu_shares.unwrap_or(0),
-        nano_cpus,
-        pids_limit: f.pids_limit,
-        devices: if devices.is_empty() { None } else { Some(devices) },
-        ..Default::default()
-    };
-    if let Some(p) = &f.platform {
-        engine::image::platform(Some(p)).map_err(|e| usage(e.to_string()))?;
-    }
-    Ok(ContainerCreateRequest { config, host_config: host, networking_config: None })
+    let host = &mut req.host_config;
+    host.network_mode = f.network.clone().unwrap_or_else(|| "default".into());
+    host.port_bindings = port_bindings;
+    host.publish_all_ports = f.publish_all;
+    Ok(req)
 }
 
 fn terminal_size() -> Option<[u16; 2]> {
@@ -323,15 +242,15 @@ fn terminal_size() -> Option<[u16; 2]> {
     (ok && ws.ws_row > 0).then_some([ws.ws_row, ws.ws_col])
 }
 
-/// Create, printing docker's errors (exit 125).
-fn create_container(engine: &Engine, f: &CreateFlags, detach: bool) -> Result<String, Failure> {
+/// Create, printing docker's errors (exit 125); returns the id and the config asked for.
+fn create_container(engine: &Engine, f: &CreateFlags, detach: bool) -> Result<(String, ContainerConfig), Failure> {
     let req = build_request(f, detach)?;
     match engine.container_create(f.name.as_deref(), &req) {
         Ok(r) => {
             for w in r.warnings {
                 eprintln!("WARNING: {w}");
             }
-            Ok(r.id)
+            Ok((r.id, req.config))
         }
         Err(e) if e.kind() == ErrorKind::NotFound && e.message().starts_with("No such image") => {
             eprintln!("Unable to find image '{}' locally", f.image());
@@ -362,40 +281,29 @@ pub struct RunArgs {
 }
 
 pub fn run(engine: &Engine, a: RunArgs) -> CmdResult {
-    if a.detach && !a.flags.attach.is_empty() {
-        return Err(usage("Conflicting options: -a and -d"));
-    }
-    let id = create_container(engine, &a.flags, a.detach)?;
+    let (id, config) = create_container(engine, &a.flags, a.detach)?;
     if a.detach {
         engine.container_start(&id).map_err(|e| start_failure(e))?;
         println!("{id}");
         return Ok(());
     }
-    let code = start_attached(engine, &id, &a.flags)?;
+    let code = start_attached(engine, &id, &options::run_attach_options(&config), config.tty)?;
     if code != 0 {
         return Err(Failure::silent(code.clamp(0, 255) as u8));
     }
     Ok(())
 }
 
-/// Start and stay attached until the container exits; returns its exit code.
-fn start_attached(engine: &Engine, id: &str, f: &CreateFlags) -> Result<i64, Failure> {
-    let stdin_wanted = f.interactive;
-    let opts = AttachOptions {
-        stream: true,
-        stdin: stdin_wanted,
-        stdout: f.attach.is_empty() || f.attach.iter().any(|s| s == "stdout"),
-        stderr: f.attach.is_empty() || f.attach.iter().any(|s| s == "stderr"),
-        logs: false,
-        logs_of_run: false,
-    };
-    let stdin = if stdin_wanted { Some(our_stdin()?) } else { None };
-    let raw = if f.tty && stdin_wanted && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
+/// Start and stay attached (to the streams of `opts`) until the container exits; returns its
+/// exit code.
+fn start_attached(engine: &Engine, id: &str, opts: &AttachOptions, tty: bool) -> Result<i64, Failure> {
+    let stdin = if opts.stdin { Some(our_stdin()?) } else { None };
+    let raw = if tty && opts.stdin && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
     // Without a tty, signals sent to `dock` go to the container (docker's --sig-proxy).
-    if !f.tty {
+    if !tty {
         proxy_signals(engine.root(), id);
     }
-    let attached = engine.container_start_attached(id, &opts, stdin, &mut Console::new());
+    let attached = engine.container_start_attached(id, opts, stdin, &mut Console::new());
     drop(raw);
     match attached {
         Ok(Some(code)) => Ok(code),
@@ -484,7 +392,7 @@ pub struct CreateArgs {
 }
 
 pub fn create(engine: &Engine, a: CreateArgs) -> CmdResult {
-    let id = create_container(engine, &a.flags, true)?;
+    let (id, _) = create_container(engine, &a.flags, false)?;
     println!("{id}");
     Ok(())
 }
@@ -508,8 +416,8 @@ pub fn start(engine: &Engine, a: StartArgs) -> CmdResult {
         }
         let name = &a.containers[0];
         let info = engine.container_inspect(name)?;
-        let f = CreateFlags { interactive: a.interactive, tty: info.config.tty, ..Default::default() };
-        let code = start_attached(engine, &info.id, &f).map_err(|mut fl| {
+        let opts = options::start_attach_options(a.interactive, &info.config);
+        let code = start_attached(engine, &info.id, &opts, info.config.tty).map_err(|mut fl| {
             fl.code = if fl.code == 125 { 1 } else { fl.code };
             fl
         })?;
@@ -630,14 +538,7 @@ pub fn ps(engine: &Engine, a: PsArgs) -> CmdResult {
     } else if let Some(n) = a.last.filter(|n| *n > 0) {
         opts.limit = Some(n);
     }
-    for f in &a.filter {
-        let (k, v) = f.split_once('=').ok_or_else(|| {
-            usage(format!(
-                "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
-            ))
-        })?;
-        opts.filters.entry(k.into()).or_default().push(v.into());
-    }
+    opts.filters = options::filters(&a.filter).map_err(|e| usage(e.message()))?;
     let list = engine.container_list(&opts)?;
     if a.quiet {
         for c in &list {
@@ -698,71 +599,15 @@ pub struct LogsArgs {
     container: String,
 }
 
-/// `--since`: RFC 3339, Unix seconds, or a duration before now (`10m`, `1h30m`, `45s`).
-fn parse_time(s: &str) -> Result<f64, Failure> {
-    if let Ok(n) = s.parse::<f64>() {
-        return Ok(n);
-    }
-    if let Ok(d) = humantime_duration(s) {
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-        return Ok(now - d);
-    }
-    let t = engine::types::unix_seconds(Some(s));
-    if t > 0 {
-        return Ok(t as f64);
-    }
-    Err(usage(format!("invalid value for \"since\": could not parse {s:?} as a timestamp or duration")))
-}
-
-fn humantime_duration(s: &str) -> Result<f64, ()> {
-    let mut total = 0.0;
-    let mut num = String::new();
-    let mut any = false;
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i] as char;
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            i += 1;
-            continue;
-        }
-        let unit_start = i;
-        while i < b.len() && (b[i] as char).is_ascii_alphabetic() {
-            i += 1;
-        }
-        let unit = &s[unit_start..i];
-        let v: f64 = num.parse().map_err(|_| ())?;
-        total += v * match unit {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(()),
-        };
-        num.clear();
-        any = true;
-    }
-    if any && num.is_empty() {
-        Ok(total)
-    } else {
-        Err(())
-    }
-}
-
 pub fn logs(engine: &Engine, a: LogsArgs) -> CmdResult {
-    let opts = LogsOptions {
+    let flags = options::LogsFlags {
         follow: a.follow,
-        stdout: true,
-        stderr: true,
-        since: a.since.as_deref().map(parse_time).transpose()?.unwrap_or(0.0),
-        until: a.until.as_deref().map(parse_time).transpose()?.unwrap_or(0.0),
         timestamps: a.timestamps,
-        tail: a.tail,
+        tail: Some(a.tail),
+        since: a.since,
+        until: a.until,
     };
+    let opts = flags.options(std::time::SystemTime::now()).map_err(|e| usage(e.message()))?;
     engine.container_logs(&a.container, &opts, &mut Console::new())?;
     Ok(())
 }
@@ -777,22 +622,13 @@ pub struct AttachArgs {
 
 pub fn attach(engine: &Engine, a: AttachArgs) -> CmdResult {
     let info = engine.container_inspect(&a.container)?;
-    let stdin_wanted = !a.no_stdin && info.config.open_stdin;
-    let raw =
-        if info.config.tty && stdin_wanted && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
-    let opts = AttachOptions {
-        stream: true,
-        stdin: stdin_wanted,
-        stdout: true,
-        stderr: true,
-        logs: false,
-        logs_of_run: false,
-    };
+    let opts = options::attach_options(a.no_stdin, &info.config);
+    let raw = if info.config.tty && opts.stdin && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
     // The engine attaches to a stopped container from its next start on; docker's CLI refuses.
     if !info.state.running {
         return Err(Failure::new(1, "You cannot attach to a stopped container, start it first"));
     }
-    let stdin = if stdin_wanted { Some(our_stdin()?) } else { None };
+    let stdin = if opts.stdin { Some(our_stdin()?) } else { None };
     let r = engine.container_attach(&info.id, &opts, stdin, &mut Console::new());
     drop(raw);
     match r? {
@@ -924,33 +760,24 @@ pub struct ExecArgs {
 
 pub fn exec(engine: &Engine, a: ExecArgs) -> CmdResult {
     let container = a.container_and_command[0].clone();
-    let mut env = Vec::new();
-    for p in &a.env_file {
-        env.extend(parse_env_file(p)?);
-    }
-    env.extend(a.env.iter().filter_map(|e| expand_env(e)));
-    let cfg = ExecConfig {
-        attach_stdin: a.interactive && !a.detach,
-        attach_stdout: !a.detach,
-        attach_stderr: !a.detach,
+    let flags = options::ExecFlags {
+        command: a.container_and_command[1..].to_vec(),
+        detach: a.detach,
+        interactive: a.interactive,
         tty: a.tty,
-        console_size: if a.tty { terminal_size() } else { None },
-        env: if env.is_empty() { None } else { Some(env) },
-        cmd: a.container_and_command[1..].to_vec(),
+        env: a.env,
+        env_file: a.env_file,
+        user: a.user,
+        workdir: a.workdir,
         privileged: a.privileged,
-        user: a.user.clone().unwrap_or_default(),
-        working_dir: a.workdir.clone().unwrap_or_default(),
-        ..Default::default()
+        console_size: if a.tty { terminal_size() } else { None },
     };
+    let cfg = flags.config(&Lookup::process()).map_err(|e| usage(e.message()))?;
     let exec_id = engine.exec_create(&container, &cfg)?;
-    let raw = if a.tty && a.interactive && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
+    let raw =
+        if flags.tty && flags.interactive && std::io::stdin().is_terminal() { RawTerminal::enter() } else { None };
     let stdin = if cfg.attach_stdin { Some(our_stdin()?) } else { None };
-    let r = engine.exec_start(
-        &exec_id,
-        &ExecStartConfig { detach: a.detach, tty: a.tty, console_size: cfg.console_size },
-        stdin,
-        &mut Console::new(),
-    );
+    let r = engine.exec_start(&exec_id, &flags.start_config(), stdin, &mut Console::new());
     drop(raw);
     match r {
         Ok(Some(code)) if code != 0 => Err(Failure::silent(code.clamp(0, 255) as u8)),
@@ -970,20 +797,20 @@ pub struct CpArgs {
     dest: String,
 }
 
-/// `CONTAINER:PATH` (a local path containing ':' must start with / or . to be local).
-fn split_container_path(s: &str) -> Option<(&str, &str)> {
-    if s.starts_with('/') || s.starts_with('.') {
-        return None;
-    }
-    s.split_once(':')
-}
-
 pub fn cp(engine: &Engine, a: CpArgs) -> CmdResult {
-    match (split_container_path(&a.src), split_container_path(&a.dest)) {
-        (Some((c, p)), None) => engine.container_copy_from(c, p, Path::new(&a.dest))?,
-        (None, Some((c, p))) => engine.container_copy_to(c, Path::new(&a.src), p)?,
-        (Some(_), Some(_)) => return Err(Failure::new(1, "copying between containers is not supported")),
-        (None, None) => return Err(Failure::new(1, "must specify at least one container source")),
+    match (options::copy_endpoint(&a.src), options::copy_endpoint(&a.dest)) {
+        (CopyEndpoint::Container { container, path }, CopyEndpoint::Local(dest)) => {
+            engine.container_copy_from(container, path, Path::new(dest))?
+        }
+        (CopyEndpoint::Local(src), CopyEndpoint::Container { container, path }) => {
+            engine.container_copy_to(container, Path::new(src), path)?
+        }
+        (CopyEndpoint::Container { .. }, CopyEndpoint::Container { .. }) => {
+            return Err(Failure::new(1, "copying between containers is not supported"))
+        }
+        (CopyEndpoint::Local(_), CopyEndpoint::Local(_)) => {
+            return Err(Failure::new(1, "must specify at least one container source"))
+        }
     }
     Ok(())
 }

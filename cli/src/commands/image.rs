@@ -70,18 +70,8 @@ pub struct ImagesArgs {
 }
 
 pub fn images(engine: &Engine, a: ImagesArgs) -> CmdResult {
-    let mut opts = ImageListOptions { all: a.all, digests: a.digests, ..Default::default() };
-    for f in &a.filter {
-        let (k, v) = f.split_once('=').ok_or_else(|| {
-            Failure::new(
-                125,
-                format!(
-                    "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
-                ),
-            )
-        })?;
-        opts.filters.entry(k.to_string()).or_default().push(v.to_string());
-    }
+    let filters = engine::options::filters(&a.filter).map_err(|e| Failure::new(125, e.message()))?;
+    let mut opts = ImageListOptions { all: a.all, digests: a.digests, filters, ..Default::default() };
     if let Some(r) = &a.reference {
         opts.filters.entry("reference".into()).or_default().push(r.clone());
     }

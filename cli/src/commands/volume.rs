@@ -57,13 +57,7 @@ pub struct RmArgs {
 pub fn run(engine: &Engine, cmd: VolumeCommand) -> CmdResult {
     match cmd {
         VolumeCommand::Create { label, driver, name } => {
-            let labels = label
-                .iter()
-                .map(|l| {
-                    let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
-                    (k.to_string(), v.to_string())
-                })
-                .collect();
+            let labels = engine::options::labels("--label", &[], &label).map_err(|e| Failure::new(125, e.message()))?;
             let v = engine.volume_create(&VolumeCreateOptions {
                 name: name.unwrap_or_default(),
                 driver,

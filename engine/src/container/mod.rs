@@ -35,6 +35,9 @@ pub mod top;
 pub mod wait;
 mod watch;
 
+#[cfg(test)]
+pub(crate) mod tests;
+
 pub use record::Container;
 
 use crate::error::{Error, Result};
@@ -102,10 +105,6 @@ pub fn resolve(store: &Store, name: &str) -> Result<String> {
 pub fn load(store: &Store, name: &str) -> Result<Container> {
     let id = resolve(store, name)?;
     Container::load(store, &id)?.ok_or_else(|| no_such_container(name))
-}
-
-pub fn state_dir(c: &Container, store: &Store) -> PathBuf {
-    container_dir(store, &c.id)
 }
 
 /// The short id docker prints.

@@ -519,8 +519,10 @@ pub(crate) mod testchild {
         Outcome { code, report: String::from_utf8_lossy(&out).into_owned() }
     }
 
-    pub fn is_root() -> bool {
-        unsafe { libc::geteuid() == 0 }
+    /// The tests that change credentials run as root, as the whole suite does (scripts/test.sh):
+    /// elsewhere they fail, never pass without checking anything.
+    pub fn require_root() {
+        assert_eq!(unsafe { libc::geteuid() }, 0, "this test needs root: run the tests as root (scripts/test.sh)");
     }
 }
 
@@ -677,10 +679,7 @@ mod tests {
 
     #[test]
     fn apply_default_set() {
-        if !testchild::is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
+        testchild::require_root();
         let o = apply_in_child(CapSet::DOCKER_DEFAULT);
         assert_eq!(o.code, 0, "{}", o.report);
         let [inh, prm, eff, bnd, amb] = caps_of(&o);
@@ -690,10 +689,7 @@ mod tests {
 
     #[test]
     fn apply_drop_and_add_cases() {
-        if !testchild::is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
+        testchild::require_root();
         for (add, drop) in [
             (&["SYS_ADMIN"][..], &["MKNOD", "NET_RAW"][..]),
             (&[][..], &["ALL"][..]),
@@ -711,10 +707,7 @@ mod tests {
 
     #[test]
     fn apply_then_exec_as_root_and_as_non_root() {
-        if !testchild::is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
+        testchild::require_root();
         let cat = testchild::argv(&["/bin/cat", "/proc/self/status"]);
         // uid 0: the exec'd program keeps the set.
         let o = testchild::run(|r| {
@@ -754,10 +747,7 @@ mod tests {
 
     #[test]
     fn apply_error_names_the_step() {
-        if !testchild::is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
+        testchild::require_root();
         // Without CAP_SETPCAP the bounding set cannot shrink: drop it first, then ask again.
         let o = testchild::run(|r| {
             if apply(CapSet::of(&[CHOWN])).is_err() {

@@ -19,7 +19,6 @@ pub mod refs;
 mod staging;
 
 pub use images::{Image, ImageMeta};
-pub use layers::LayerMeta;
 pub use lock::StoreLock;
 pub use reference::Reference;
 pub use staging::{remove_tree, Staging};

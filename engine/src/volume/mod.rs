@@ -154,3 +154,91 @@ pub fn dir_size(p: &std::path::Path) -> u64 {
     }
     total
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::tests::{state, Root};
+    use crate::runtime::state::Status;
+    use crate::types::MountPoint;
+    use crate::ErrorKind;
+
+    fn named(name: &str) -> VolumeCreateOptions {
+        VolumeCreateOptions { name: name.into(), ..Default::default() }
+    }
+
+    fn mount_of(volume: &str) -> Vec<MountPoint> {
+        vec![MountPoint { kind: "volume".into(), name: volume.into(), destination: "/v".into(), ..Default::default() }]
+    }
+
+    #[test]
+    fn create_is_idempotent_and_checks_its_input() {
+        let r = Root::new();
+        let v = create(&r.store, &named("data")).unwrap();
+        assert_eq!((v.driver.as_str(), v.scope.as_str()), ("local", "local"));
+        assert_eq!(v.mountpoint, data_dir(&r.store, "data").display().to_string());
+        assert!(data_dir(&r.store, "data").is_dir());
+        std::fs::write(data_dir(&r.store, "data").join("f"), b"x").unwrap();
+        // The same name again: the same volume, its content untouched.
+        assert_eq!(create(&r.store, &named("data")).unwrap(), v);
+        assert!(data_dir(&r.store, "data").join("f").exists());
+        assert_eq!(inspect(&r.store, "data").unwrap(), v);
+
+        let anonymous = create(&r.store, &VolumeCreateOptions::default()).unwrap();
+        assert!(crate::digest::is_hex64(&anonymous.name), "{}", anonymous.name);
+        let e = create(&r.store, &named("a/b")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().starts_with("create a/b: \"a/b\" includes invalid characters"), "{e}");
+        let nfs = VolumeCreateOptions { driver: "nfs".into(), ..named("x1") };
+        assert_eq!(create(&r.store, &nfs).unwrap_err().kind(), ErrorKind::Unsupported);
+        let opts = VolumeCreateOptions { driver_opts: [("o".into(), "x".into())].into(), ..named("x2") };
+        assert_eq!(create(&r.store, &opts).unwrap_err().kind(), ErrorKind::Unsupported);
+        assert!(inspect(&r.store, "x1").is_err() && inspect(&r.store, "x2").is_err(), "refused: nothing made");
+        let e = inspect(&r.store, "nope").unwrap_err();
+        assert_eq!((e.kind(), e.message()), (ErrorKind::NotFound, "get nope: no such volume"));
+        let listed: Vec<String> = list(&r.store).unwrap().volumes.into_iter().map(|v| v.name).collect();
+        assert_eq!(listed, [anonymous.name, "data".to_string()], "sorted by name");
+    }
+
+    #[test]
+    fn a_volume_in_use_is_not_removed() {
+        let r = Root::new();
+        create(&r.store, &named("data")).unwrap();
+        // Any container that mounts it holds it, running or not.
+        let c = r.container("1", "user", state(Status::Exited, 0), mount_of("data"));
+        let e = remove(&r.store, "data", false).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message()),
+            (ErrorKind::Conflict, &*format!("remove data: volume is in use - [{}]", c.id))
+        );
+        assert_eq!(remove(&r.store, "data", true).unwrap_err().kind(), ErrorKind::Conflict, "force does not help");
+        assert!(data_dir(&r.store, "data").is_dir());
+        crate::container::remove::remove(&r.store, &c.id, false, false).unwrap();
+        remove(&r.store, "data", false).unwrap();
+        assert_eq!(inspect(&r.store, "data").unwrap_err().kind(), ErrorKind::NotFound);
+        assert_eq!(remove(&r.store, "data", false).unwrap_err().kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn prune_takes_unused_anonymous_volumes_or_with_all_every_unused_one() {
+        let r = Root::new();
+        let anon = create(&r.store, &VolumeCreateOptions::default()).unwrap().name;
+        let anon_used = create(&r.store, &VolumeCreateOptions::default()).unwrap().name;
+        create(&r.store, &named("named")).unwrap();
+        create(&r.store, &named("named-used")).unwrap();
+        std::fs::create_dir_all(data_dir(&r.store, &anon).join("d")).unwrap();
+        std::fs::write(data_dir(&r.store, &anon).join("d/f"), b"1234567").unwrap();
+        r.container("1", "a", None, mount_of(&anon_used));
+        r.container("2", "b", None, mount_of("named-used"));
+
+        let report = prune(&r.store, false).unwrap();
+        assert_eq!((report.volumes_deleted, report.space_reclaimed), (vec![anon.clone()], 7));
+        let report = prune(&r.store, true).unwrap();
+        assert_eq!(report.volumes_deleted, ["named"]);
+        let left: Vec<String> = list(&r.store).unwrap().volumes.into_iter().map(|v| v.name).collect();
+        let mut want = vec![anon_used, "named-used".to_string()];
+        want.sort();
+        assert_eq!(left, want);
+        assert_eq!(prune(&r.store, true).unwrap().volumes_deleted, Vec::<String>::new());
+    }
+}

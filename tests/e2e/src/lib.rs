@@ -315,6 +315,13 @@ pub fn run_measuring_rss(
     (std::process::ExitStatus::from_raw(status), ru.ru_maxrss, err)
 }
 
+/// For a test that needs a tool of the host as a peer (`dockerd`, `skopeo`): fails, saying how to
+/// install it, when `tool --version` does not run.
+pub fn require_tool(tool: &str) {
+    let ok = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    assert!(ok, "this test needs {tool} (apt-get install docker.io skopeo, as scripts/setup-debian.sh does)");
+}
+
 /// A Docker 20.10 daemon of our own, when `dockerd` is installed (Debian's docker.io).
 pub struct Dockerd {
     dir: PathBuf,

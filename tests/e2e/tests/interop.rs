@@ -1,23 +1,10 @@
 //! Real tools as test peers: Docker 20.10 (Debian's docker.io, a daemon started here with its own
 //! data root and no network setup) loads and runs what we save, and we load what it saves;
-//! skopeo reads our archives. Without those tools installed the tests say so and pass, unless
-//! `LIBDOCKER_REQUIRE_INTEROP=1` (the project's test command sets it) makes that a failure.
+//! skopeo reads our archives. The tests are `#[ignore]`d with the tool they need, and fail without
+//! it: `scripts/test.sh` (whose setup installs both) runs them with `--ignored`.
 
-use libdocker_e2e::{stderr, stdout, Dockerd, Env};
+use libdocker_e2e::{require_tool, stderr, stdout, Dockerd, Env};
 use std::process::Command;
-
-fn required() -> bool {
-    std::env::var("LIBDOCKER_REQUIRE_INTEROP").is_ok_and(|v| v == "1")
-}
-
-fn missing(tool: &str) {
-    assert!(!required(), "{tool} is not installed (apt-get install docker.io skopeo)");
-    eprintln!("skipped: {tool} is not installed");
-}
-
-fn has(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
-}
 
 fn ok(mut c: Command) -> String {
     let out = c.output().unwrap();
@@ -26,10 +13,9 @@ fn ok(mut c: Command) -> String {
 }
 
 #[test]
+#[ignore = "needs Docker (docker.io) as a test peer"]
 fn docker_loads_runs_and_saves_interchangeably() {
-    if !has("dockerd") {
-        return missing("dockerd");
-    }
+    require_tool("dockerd");
     let work = tempfile::Builder::new().prefix("ldinterop-").tempdir_in("/var/tmp").unwrap();
     let Some(d) = Dockerd::start(&work.path().join("dockerd")) else { panic!("dockerd did not start") };
     let env = Env::new();
@@ -101,10 +87,9 @@ fn docker_loads_runs_and_saves_interchangeably() {
 }
 
 #[test]
+#[ignore = "needs skopeo as a test peer"]
 fn skopeo_reads_our_archives() {
-    if !has("skopeo") {
-        return missing("skopeo");
-    }
+    require_tool("skopeo");
     let env = Env::new();
     env.busybox();
     let dir = tempfile::tempdir().unwrap();

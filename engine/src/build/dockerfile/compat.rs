@@ -69,7 +69,7 @@ pub(crate) fn quote(s: &str) -> String {
 
 /// The quoting of Go's `time` package error messages: `\xNN` for every byte of a non-ASCII or
 /// control character.
-fn time_quote(s: &str) -> String {
+pub(crate) fn time_quote(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         if (c as u32) >= 0x80 || c < ' ' {

@@ -28,7 +28,7 @@ mod v2;
 mod tests;
 
 pub use devices::{Access, DevicePolicy, DeviceRule, DeviceType, Exception};
-pub use resources::{parse_memory, DeviceMapping, Resources};
+pub use resources::{DeviceMapping, Resources};
 pub use stats::{CpuStats, CpuUsage, MemoryStats, PidsStats, Stats, ThrottlingData};
 
 use crate::error::{Error, IoContext, Result};

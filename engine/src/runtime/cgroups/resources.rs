@@ -1,6 +1,5 @@
-//! The limits of a container's cgroup — what the runtime needs of the Engine API's `HostConfig`
-//! resources (converted by the container layer; the wire type is `types::HostConfig`) — their
-//! validation with dockerd's messages, and the CLI's memory size parser (`-m 512m`).
+//! The resource part of the Engine API's `HostConfig` (PascalCase field names) and its validation
+//! with dockerd's messages (the flags' grammar, `-m 512m`, is `crate::options`).
 //!
 //! Serialised (PascalCase) into the runtime spec the monitor reads. `Privileged` belongs to
 //! `HostConfig` and is copied into [`Resources::privileged`] by whoever builds the cgroup.
@@ -208,58 +207,4 @@ pub(crate) fn available_cpus() -> u32 {
         }
     }
     std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1)
-}
-
-/// Parse a memory size the way the docker CLI does (go-units `RAMInBytes`): a number (decimals
-/// allowed), an optional space, and an optional case-insensitive binary unit `b`, `k`, `m`, `g`,
-/// `t`, `p`, optionally followed by `b` or `ib` (`512m`, `1.5g`, `64MiB`, `100`).
-pub fn parse_memory(s: &str) -> Result<i64> {
-    let invalid = || Error::invalid(format!("invalid size: '{s}'"));
-    let Some(sep) = s.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ') else {
-        return Err(invalid());
-    };
-    let (num, sfx) = if s.as_bytes()[sep] == b' ' { (&s[..sep], &s[sep + 1..]) } else { (&s[..=sep], &s[sep + 1..]) };
-    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+') {
-        return Err(invalid());
-    }
-    let size: f64 = num.parse().map_err(|_| invalid())?;
-    if size < 0.0 || !size.is_finite() {
-        return Err(invalid());
-    }
-    let bad_suffix = |sfx: &str| Error::invalid(format!("invalid suffix: '{sfx}'"));
-    let mul: f64 = if sfx.is_empty() {
-        1.0
-    } else {
-        if sfx.len() > 3 {
-            return Err(bad_suffix(sfx));
-        }
-        let lower = sfx.to_ascii_lowercase();
-        let b = lower.as_bytes();
-        if b[0] == b'b' {
-            if b.len() > 1 {
-                return Err(bad_suffix(&lower));
-            }
-            1.0
-        } else {
-            let m = match b[0] {
-                b'k' => 1u64 << 10,
-                b'm' => 1 << 20,
-                b'g' => 1 << 30,
-                b't' => 1 << 40,
-                b'p' => 1 << 50,
-                _ => return Err(bad_suffix(&lower)),
-            };
-            match b.len() {
-                2 if b[1] != b'b' => return Err(bad_suffix(&lower)),
-                3 if &b[1..] != b"ib" => return Err(bad_suffix(&lower)),
-                _ => {}
-            }
-            m as f64
-        }
-    };
-    let bytes = size * mul;
-    if bytes >= i64::MAX as f64 {
-        return Err(invalid());
-    }
-    Ok(bytes as i64)
 }
