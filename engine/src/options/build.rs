@@ -92,12 +92,12 @@ mod tests {
             ..Default::default()
         };
         let o = f.options(&caller()).unwrap();
-        assert!(o.rm, "docker's default");
-        assert_eq!((o.memory, o.memswap), (1 << 30, -1));
-        let args: Vec<(&str, Option<&str>)> = o.buildargs.iter().map(|(k, v)| (k.as_str(), v.as_deref())).collect();
+        assert!(o.remove, "docker's default");
+        assert_eq!((o.memory, o.memory_swap), (1 << 30, -1));
+        let args: Vec<(&str, Option<&str>)> = o.build_args.iter().map(|(k, v)| (k.as_str(), v.as_deref())).collect();
         assert_eq!(args, [("A", Some("1")), ("B", Some("")), ("HOME", Some("/root")), ("UNSET", None)]);
         assert_eq!(o.labels["x"], "y");
-        assert!(!BuildFlags { rm: Some(false), ..Default::default() }.options(&caller()).unwrap().rm);
+        assert!(!BuildFlags { rm: Some(false), ..Default::default() }.options(&caller()).unwrap().remove);
 
         for (f, msg) in [
             (

@@ -189,7 +189,7 @@ mod tests {
         );
         let m = mount("Type=BIND,src=/x,dst=/y,ro=false,bind-propagation=RSHARED,consistency=cached").unwrap();
         assert_eq!((m.kind.as_str(), m.read_only), ("bind", false));
-        assert_eq!(m.bind_options, Some(BindOptions { propagation: "rshared".into() }));
+        assert_eq!(m.bind_options, Some(BindOptions { propagation: "rshared".into(), ..Default::default() }));
 
         // Volumes are the default type.
         let m = mount("source=data,destination=/data,volume-nocopy,volume-label=a=b,volume-label=c").unwrap();

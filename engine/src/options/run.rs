@@ -164,7 +164,7 @@ fn stream(s: &str) -> Result<String> {
 mod tests {
     use super::*;
     use crate::options::env::tests::{caller, file};
-    use crate::runtime::cgroups::DeviceMapping;
+    use crate::types::DeviceMapping;
     use crate::types::{Mount, RestartPolicy};
     use crate::ErrorKind;
 
@@ -282,12 +282,12 @@ mod tests {
             (&["NET_ADMIN".to_string()][..], &["ALL".to_string()][..])
         );
         assert_eq!(h.restart_policy, RestartPolicy { name: "on-failure".into(), maximum_retry_count: 3 });
-        assert_eq!(h.console_size, Some([24, 80]));
-        let res = &h.resources;
+        assert_eq!(h.console_size, [24, 80]);
+        let res = h;
         assert_eq!((res.memory, res.memory_swap, res.cpu_shares, res.nano_cpus), (64 << 20, -1, 512, 1_500_000_000));
         assert_eq!(res.pids_limit, Some(10));
         assert_eq!(
-            res.devices,
+            res.devices.as_deref().unwrap(),
             [DeviceMapping {
                 path_on_host: "/dev/fuse".into(),
                 path_in_container: "/dev/fuse".into(),
@@ -298,7 +298,7 @@ mod tests {
 
         // Without -t the terminal size is not recorded.
         let f = ContainerFlags { console_size: Some([24, 80]), ..flags("busybox") };
-        assert_eq!(f.request(&caller()).unwrap().host_config.console_size, None);
+        assert_eq!(f.request(&caller()).unwrap().host_config.console_size, [0, 0]);
     }
 
     #[test]
