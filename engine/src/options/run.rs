@@ -120,7 +120,8 @@ impl ContainerFlags {
             image: self.image.clone(),
             working_dir: self.workdir.clone().unwrap_or_default(),
             entrypoint: self.entrypoint.as_ref().map(|e| if e.is_empty() { vec![] } else { vec![e.clone()] }),
-            labels: non_empty(labels),
+            // docker's CLI always sends a map, so inspect shows `{}`, never `null`.
+            labels: Some(labels),
             stop_signal: self.stop_signal.clone().unwrap_or_default(),
             stop_timeout: self.stop_timeout,
             ..Default::default()
@@ -184,7 +185,7 @@ mod tests {
         assert_eq!(c.image, "busybox");
         assert_eq!(
             (c.cmd.as_ref(), c.entrypoint.as_ref(), c.env.as_ref(), c.labels.as_ref()),
-            (None, None, None, None)
+            (None, None, None, Some(&Default::default()))
         );
         assert_eq!((c.attach_stdin, c.attach_stdout, c.attach_stderr), (false, true, true));
         assert_eq!((c.open_stdin, c.stdin_once, c.tty), (false, false, false));

@@ -43,7 +43,7 @@ fn create_records_what_docker_records() {
     // docker's `create` records the attach of a later `start -a`: here stdin (-i) and stderr.
     assert_eq!(
         [&c["AttachStdin"], &c["AttachStdout"], &c["AttachStderr"], &c["OpenStdin"], &c["StdinOnce"]],
-        [&json!(true), &json!(null), &json!(true), &json!(true), &json!(true)]
+        [&json!(true), &json!(false), &json!(true), &json!(true), &json!(true)]
     );
     assert_eq!(h["RestartPolicy"], json!({"Name": "on-failure", "MaximumRetryCount": 2}));
     assert_eq!((&h["Memory"], &h["MemorySwap"], &h["NanoCpus"]), (&json!(64 << 20), &json!(-1), &json!(500_000_000)));
