@@ -6,7 +6,7 @@ use engine::build::BuildContext;
 use engine::options::{BuildFlags, Lookup};
 use engine::stream::Output;
 use engine::Engine;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -127,9 +127,7 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
         dockerfile_text = match a.file.as_deref() {
             None => None,
             Some("-") => {
-                let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).map_err(|e| Failure::new(1, format!("read stdin: {e}")))?;
-                Some(s)
+                Some(engine::build::builder::read_dockerfile_from(std::io::stdin().lock(), "-").map_err(|e| Failure::new(1, e.message().to_string()))?)
             }
             // `-f` is relative to the current directory: inside the context it is named by its
             // path there, outside it its text is sent, as the docker CLI does.
@@ -140,9 +138,11 @@ pub fn build(engine: &Engine, a: BuildArgs) -> CmdResult {
                 }
                 None => {
                     opts.dockerfile = f.to_string();
-                    Some(std::fs::read_to_string(f).map_err(|e| {
+                    let fail = |e: &dyn std::fmt::Display| {
                         Failure::new(1, format!("unable to prepare context: unable to read Dockerfile {f}: {e}"))
-                    })?)
+                    };
+                    let file = std::fs::File::open(f).map_err(|e| fail(&e))?;
+                    Some(engine::build::builder::read_dockerfile_from(file, f).map_err(|e| fail(&e.message()))?)
                 }
             },
         };

@@ -175,9 +175,12 @@ pub fn inspect(engine: &Engine, a: InspectArgs) -> CmdResult {
 }
 
 fn lookup(engine: &Engine, kind: &str, name: &str) -> engine::Result<Option<serde_json::Value>> {
+    // Looking through every kind, a name that is not even valid for one kind (a 300-character
+    // name is no image reference) is not an object of that kind; docker's CLI skips it alike.
     let not_found = |r: engine::Result<serde_json::Value>| match r {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.kind() == engine::ErrorKind::NotFound => Ok(None),
+        Err(e) if kind.is_empty() && e.kind() == engine::ErrorKind::InvalidArgument => Ok(None),
         Err(e) => Err(e),
     };
     fn json<T: serde::Serialize>(d: T) -> serde_json::Value {

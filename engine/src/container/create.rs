@@ -311,6 +311,32 @@ fn check_destination(dest: &str, what: &str) -> Result<String> {
     Ok(clean)
 }
 
+/// runc's `checkProcMount`: nothing may cover the container's procfs or a file in it (a bind of
+/// a host directory over /proc/sys would hide the masks and read-only paths of the default
+/// profile), except the files lxcfs emulates, and only by a bind.
+fn check_not_proc(r: &Requested) -> Result<()> {
+    const LXCFS: [&str; 10] = [
+        "/proc/cpuinfo",
+        "/proc/diskstats",
+        "/proc/meminfo",
+        "/proc/stat",
+        "/proc/swaps",
+        "/proc/uptime",
+        "/proc/loadavg",
+        "/proc/slabinfo",
+        "/proc/net/dev",
+        "/proc/sys/kernel/ns_last_pid",
+    ];
+    let d = r.destination.as_str();
+    if d == "/proc" {
+        return Err(Error::invalid(format!("{d:?} cannot be mounted because it is not of type proc")));
+    }
+    if d.starts_with("/proc/") && !(r.kind == "bind" && LXCFS.contains(&d)) {
+        return Err(Error::invalid(format!("{d:?} cannot be mounted because it is inside /proc")));
+    }
+    Ok(())
+}
+
 /// `-v`, `--mount` and `--tmpfs` in one list; later duplicates of a destination are an error.
 pub fn plan_mounts(h: &HostConfig) -> Result<Vec<Requested>> {
     let mut out: Vec<Requested> = Vec::new();
@@ -434,6 +460,7 @@ pub fn plan_mounts(h: &HostConfig) -> Result<Vec<Requested>> {
     }
     let mut seen = std::collections::HashSet::new();
     for r in &out {
+        check_not_proc(r)?;
         if !seen.insert(r.destination.clone()) {
             return Err(Error::invalid(format!("Duplicate mount point: {}", r.destination)));
         }
@@ -562,6 +589,22 @@ mod tests {
         assert!(e.message().contains("destination can't be '/'"), "{e}");
         assert!(plan_mounts(&h(&["/tmp:/x", "/var:/x"])).unwrap_err().message().contains("Duplicate"));
         assert!(plan_mounts(&h(&["/tmp:/x:bogus"])).is_err());
+    }
+
+    #[test]
+    fn nothing_covers_proc() {
+        let h =
+            |b: &[&str]| HostConfig { binds: Some(b.iter().map(|s| s.to_string()).collect()), ..Default::default() };
+        let e = plan_mounts(&h(&["/tmp:/proc"])).unwrap_err();
+        assert_eq!(e.message(), r#""/proc" cannot be mounted because it is not of type proc"#);
+        for dest in ["/proc/sys", "/proc//sys/../sys/kernel", "/proc/1/root"] {
+            let e = plan_mounts(&h(&[&format!("/tmp:{dest}")])).unwrap_err();
+            assert!(e.message().ends_with("cannot be mounted because it is inside /proc"), "{dest}: {e}");
+        }
+        let tmpfs = HostConfig { tmpfs: Some([("/proc/sys".to_string(), String::new())].into()), ..Default::default() };
+        assert!(plan_mounts(&tmpfs).is_err());
+        // What lxcfs emulates may be bound, and a path that only starts with "/proc" is not /proc.
+        plan_mounts(&h(&["/tmp/x:/proc/meminfo", "/tmp:/process"])).unwrap();
     }
 
     #[test]

@@ -10,6 +10,18 @@ fn names_dir(store: &Store) -> PathBuf {
     store.root().join("names")
 }
 
+/// The claim file of `name`. Docker puts no bound on a name's length but a file name has one
+/// (255 bytes): a long name is claimed under its digest, `#` + hex (`#` is never in a name, so
+/// the two forms cannot meet).
+fn name_path(store: &Store, name: &str) -> PathBuf {
+    const LONGEST_AS_IS: usize = 128;
+    if name.len() <= LONGEST_AS_IS {
+        names_dir(store).join(name)
+    } else {
+        names_dir(store).join(format!("#{}", crate::digest::Digest::of(name.as_bytes()).hex()))
+    }
+}
+
 /// Docker's rule: `[a-zA-Z0-9][a-zA-Z0-9_.-]+` (an optional leading `/` is dropped).
 pub fn validate(name: &str) -> Result<&str> {
     let n = name.strip_prefix('/').unwrap_or(name);
@@ -35,7 +47,7 @@ pub struct Claim {
 pub fn reserve(store: &Store, name: &str, id: &str) -> Result<Claim> {
     let dir = names_dir(store);
     std::fs::create_dir_all(&dir).ctx("create names directory")?;
-    let path = dir.join(name);
+    let path = name_path(store, name);
     loop {
         let tmp = dir.join(format!(".tmp-{}", crate::digest::random_hex(8)));
         let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).ctx("create name claim")?;
@@ -71,7 +83,7 @@ pub fn lookup(store: &Store, name: &str) -> Result<Option<String>> {
     if validate(name).is_err() {
         return Ok(None);
     }
-    match std::fs::read_to_string(names_dir(store).join(name)) {
+    match std::fs::read_to_string(name_path(store, name)) {
         Ok(id) => Ok(Some(id.trim().to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(format_args!("read name {name}"), e)),
@@ -81,7 +93,7 @@ pub fn lookup(store: &Store, name: &str) -> Result<Option<String>> {
 /// Give a name back (only if `id` holds it).
 pub fn release(store: &Store, name: &str, id: &str) -> Result<()> {
     if lookup(store, name)?.as_deref() == Some(id) {
-        match std::fs::remove_file(names_dir(store).join(name)) {
+        match std::fs::remove_file(name_path(store, name)) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io(format_args!("release name {name}"), e)),

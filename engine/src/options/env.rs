@@ -43,16 +43,24 @@ pub fn env_file(path: &Path, lookup: &Lookup) -> Result<Vec<String>> {
 /// refused as docker refuses it.
 pub(super) fn kv_file(path: &Path, lookup: Option<&Lookup>) -> Result<Vec<String>> {
     const MAX_LINE: usize = 64 * 1024;
-    let data = std::fs::read(path).ctx_lookup(format_args!("open {}", path.display()))?;
+    use std::io::{BufRead, Read};
+    // Read line by line with a cap, so `--env-file /dev/zero` is refused at the first 64 KiB
+    // instead of growing without bound.
+    let file = std::fs::File::open(path).ctx_lookup(format_args!("open {}", path.display()))?;
+    let mut reader = std::io::BufReader::new(file);
     let mut out = Vec::new();
-    let mut rest = &data[..];
     let mut number = 0;
-    while !rest.is_empty() {
-        let (mut line, next) = match rest.iter().position(|&b| b == b'\n') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &[][..]),
-        };
-        rest = next;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let n = (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .ctx(format_args!("read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        let mut line = buf.strip_suffix(b"\n").unwrap_or(&buf);
         if line.len() >= MAX_LINE {
             return Err(Error::invalid("bufio.Scanner: token too long"));
         }
@@ -172,6 +180,9 @@ pub(super) mod tests {
         assert_eq!((e.kind(), e.message()), (ErrorKind::InvalidArgument, "bufio.Scanner: token too long"));
         // The same without the final newline.
         let e = env_file(file(&too_long[..too_long.len() - 1]).path(), &caller()).unwrap_err();
+        assert_eq!(e.message(), "bufio.Scanner: token too long");
+        // An endless file is refused at its first long line, not read whole (issue 11: 9.5 GB).
+        let e = env_file(Path::new("/dev/zero"), &caller()).unwrap_err();
         assert_eq!(e.message(), "bufio.Scanner: token too long");
     }
 }

@@ -238,3 +238,36 @@ fn kill_9_mid_import_or_load_leaves_nothing() {
     env.ok(&["rmi", "half:1", "half:2"]);
     env.finish();
 }
+
+/// Issue 11's bounded inputs and names: endless files are refused at their cap, a name of any
+/// length can be claimed, a name no kind accepts is "No such object", /proc stays uncovered.
+#[test]
+fn endless_inputs_long_names_and_proc_mounts_are_refused_clearly() {
+    let env = Env::new();
+    env.busybox();
+    let err = env.fails(&["create", "--env-file", "/dev/zero", "busybox", "true"], 125);
+    assert!(err.contains("bufio.Scanner: token too long"), "{err}");
+    let err = env.fails(&["build", "-f", "/dev/zero", env.path().to_str().unwrap()], 1);
+    assert!(err.contains("larger than 16 MiB"), "{err}");
+    let err = env.fails(&["create", "-e", "=x", "busybox", "true"], 125);
+    assert!(err.contains("invalid environment variable: =x"), "{err}");
+
+    let long = "n".repeat(300);
+    env.ok(&["create", "--name", &long, "busybox", "true"]);
+    let err = env.fails(&["create", "--name", &long, "busybox", "true"], 125);
+    assert!(err.contains("is already in use"), "{err}");
+    assert_eq!(env.ok(&["inspect", "-f", "{{.Name}}", &long]).trim(), format!("/{long}"));
+    env.ok(&["rm", &long]);
+    let err = env.fails(&["inspect", &long], 1);
+    assert!(err.starts_with(&format!("Error: No such object: {long}")), "{err}");
+
+    for (v, want) in [
+        ("/tmp:/proc", "\"/proc\" cannot be mounted because it is not of type proc"),
+        ("/tmp:/proc/sys", "\"/proc/sys\" cannot be mounted because it is inside /proc"),
+    ] {
+        let err = env.fails(&["create", "-v", v, "busybox", "true"], 125);
+        assert!(err.contains(want), "{v}: {err}");
+    }
+    assert_eq!(env.ok(&["ps", "-aq"]), "");
+    env.finish();
+}

@@ -132,6 +132,14 @@ impl Context {
     }
 }
 
+/// A Dockerfile given apart from its context (`-f -`, `-f` outside the context): read with the
+/// same 16 MiB cap as one inside it, so `-f /dev/zero` is refused, not read without end.
+pub fn read_dockerfile_from(input: impl Read, name: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    input.take(MAX_DOCKERFILE).read_to_end(&mut bytes).ctx(format_args!("read the Dockerfile {name}"))?;
+    dockerfile_text(bytes, name)
+}
+
 fn dockerfile_text(bytes: Vec<u8>, name: &str) -> Result<String> {
     if bytes.len() as u64 >= MAX_DOCKERFILE {
         return Err(Error::invalid(format!("the Dockerfile ({name}) is larger than {} MiB", MAX_DOCKERFILE >> 20)));

@@ -33,7 +33,7 @@ mod output;
 pub mod paths;
 mod run;
 
-pub use context::BuildContext;
+pub use context::{read_dockerfile_from, BuildContext};
 
 use crate::build::dockerfile::{self, Command, Dockerfile, Instruction, MetaArgs, PROXY_ARGS};
 use crate::digest::Digest;
