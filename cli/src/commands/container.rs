@@ -9,7 +9,6 @@ use engine::options::{self, CopyEndpoint, Lookup};
 use engine::stream::Stdin;
 use engine::types::*;
 use engine::{Engine, ErrorKind};
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
