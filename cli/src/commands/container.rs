@@ -9,7 +9,6 @@ use engine::options::{self, CopyEndpoint, Lookup};
 use engine::stream::Stdin;
 use engine::types::*;
 use engine::{Engine, ErrorKind};
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -224,10 +223,7 @@ fn usage(msg: impl Into<String>) -> Failure {
 
 fn build_request(f: &CreateFlags, detach: bool) -> Result<ContainerCreateRequest, Failure> {
     let mut req = f.options(detach).request(&Lookup::process()).map_err(|e| usage(e.message()))?;
-    let mut port_bindings = BTreeMap::new();
-    for p in &f.publish {
-        port_bindings.insert(p.clone(), None);
-    }
+    let port_bindings = options::ports::port_bindings(&f.publish).map_err(|e| usage(e.message()))?;
     let host = &mut req.host_config;
     host.network_mode = f.network.clone().unwrap_or_else(|| "default".into());
     host.port_bindings = port_bindings;

@@ -15,8 +15,7 @@
 //!   ([`ContainerFlags`], [`ExecFlags`], [`LogsFlags`], [`BuildFlags`]) frame a flag's value the
 //!   way the docker CLI's flag parser does ([`flag_error`]).
 //!
-//! The port-publishing and network flags (`-p`, `-P`, `--network`) are not here yet: the network
-//! work owns their grammar.
+//! `-p` is [`ports::publish`]; `--network` and `-P` are the create request's own fields.
 
 mod attach;
 mod build;
@@ -32,6 +31,7 @@ mod labels;
 mod logs;
 mod memory;
 mod mount;
+pub mod ports;
 mod restart;
 mod run;
 mod tmpfs;
