@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::io::{Cursor, Write};
 use std::path::Path;
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 
 /// The engine's error as the `libdocker.errors` exception of its kind.
@@ -103,10 +104,16 @@ impl Write for ChannelSink {
 
 /// A long call running on its own thread: a Python iterator of `(kind, bytes)`; after the last
 /// item, `result()` is the call's JSON result (a build's image id…) or its error is raised.
-#[pyclass(module = "libdocker._native")]
+/// Frozen, with its state behind a lock: one thread may `close()` it while another is blocked in
+/// `next()` (which then ends, the call having stopped).
+#[pyclass(module = "libdocker._native", frozen)]
 struct Stream {
-    rx: Option<Receiver<Item>>,
     cancel: Cancel,
+    state: Mutex<StreamState>,
+}
+
+struct StreamState {
+    rx: Option<Receiver<Item>>,
     thread: Option<JoinHandle<Result<String>>>,
     result: Option<String>,
 }
@@ -120,21 +127,25 @@ impl Stream {
             .name("libdocker-stream".into())
             .spawn(move || call(&mut sink))
             .map_err(|e| PyRuntimeError::new_err(format!("start a stream thread: {e}")))?;
-        Ok(Stream { rx: Some(rx), cancel, thread: Some(thread), result: None })
+        Ok(Stream { cancel, state: Mutex::new(StreamState { rx: Some(rx), thread: Some(thread), result: None }) })
     }
 
-    /// Stop the call (if still running) and wait for its thread.
-    fn finish(&mut self) -> Result<()> {
-        self.rx = None;
-        let Some(t) = self.thread.take() else { return Ok(()) };
-        match t.join() {
-            Ok(Ok(r)) => {
-                self.result = Some(r);
-                Ok(())
-            }
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(Error::internal("a stream's call panicked")),
-        }
+    fn state(&self) -> std::sync::MutexGuard<'_, StreamState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drop our end of the channel and wait for the call's thread (if nobody else did).
+    fn finish(&self) -> Result<()> {
+        let thread = {
+            let mut st = self.state();
+            st.rx = None;
+            st.thread.take()
+        };
+        let Some(t) = thread else { return Ok(()) };
+        let r = t.join().map_err(|_| Error::internal("a stream's call panicked"))?;
+        let id = r?;
+        self.state().result = Some(id);
+        Ok(())
     }
 }
 
@@ -144,43 +155,32 @@ impl Stream {
         slf
     }
 
-    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<(u8, Py<PyBytes>)>> {
-        let Some(rx) = self.rx.clone() else { return Ok(None) };
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<(u8, Py<PyBytes>)>> {
+        let Some(rx) = self.state().rx.clone() else { return Ok(None) };
         match py.detach(move || rx.recv()) {
             Ok((kind, data)) => Ok(Some((kind, PyBytes::new(py, &data).unbind()))),
-            // The call returned: its end of the channel is gone.
-            Err(_) => {
-                let thread = self.thread.take();
-                self.rx = None;
-                let Some(t) = thread else { return Ok(None) };
-                let r = py.detach(move || t.join());
-                match r {
-                    Ok(Ok(s)) => {
-                        self.result = Some(s);
-                        Ok(None)
-                    }
-                    Ok(Err(e)) => Err(to_py(py, e)),
-                    Err(_) => Err(to_py(py, Error::internal("a stream's call panicked"))),
-                }
-            }
+            // The call returned (or was stopped): its end of the channel is gone.
+            Err(_) => match py.detach(|| self.finish()) {
+                Ok(()) => Ok(None),
+                Err(e) if e.kind() == engine::ErrorKind::Canceled && self.cancel.is_canceled() => Ok(None),
+                Err(e) => Err(to_py(py, e)),
+            },
         }
     }
 
     /// Cancel the call and wait for it to stop (prompt: the engine's contract). Idempotent. A call
     /// stopped this way raises nothing.
-    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.cancel.cancel();
-        let r = py.detach(|| self.finish());
-        match r {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == engine::ErrorKind::Canceled => Ok(()),
-            Err(e) => Err(to_py(py, e)),
+        match py.detach(|| self.finish()) {
+            Err(e) if e.kind() != engine::ErrorKind::Canceled => Err(to_py(py, e)),
+            _ => Ok(()),
         }
     }
 
     /// The call's result (JSON text, `""` for none) once the iterator is exhausted, else `None`.
     fn result(&self) -> Option<String> {
-        self.result.clone()
+        self.state().result.clone()
     }
 }
 

@@ -11,7 +11,7 @@ from collections import namedtuple
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from .. import _native
-from ..errors import ContainerError, ImageNotFound, NotFound
+from ..errors import ContainerError, DockerException, ImageNotFound, NotFound
 from ..streams import CancellableStream, chunks
 from .images import Image
 from .resource import Collection, Model
@@ -240,7 +240,7 @@ def parse_bytes(s: Union[int, float, str]) -> int:
     try:
         return int(float(number) * mult)
     except ValueError:
-        raise ValueError(f"Failed converting the string value for memory ({s}) to an integer") from None
+        raise DockerException(f"Failed converting the string value for memory ({s}) to an integer") from None
 
 
 def _ports(ports: Dict[Any, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
